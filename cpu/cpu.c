@@ -1,0 +1,1 @@
+/* cpu/cpu.c: placeholder until its area lands. */

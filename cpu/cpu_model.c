@@ -1,0 +1,1 @@
+/* cpu/cpu_model.c: placeholder until its area lands. */

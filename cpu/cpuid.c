@@ -1,0 +1,1 @@
+/* cpu/cpuid.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/decode.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/deliver.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/exec.c: placeholder until its area lands. */

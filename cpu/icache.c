@@ -1,0 +1,1 @@
+/* cpu/icache.c: placeholder until its area lands. */

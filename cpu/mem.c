@@ -1,0 +1,1 @@
+/* cpu/mem.c: placeholder until its area lands. */

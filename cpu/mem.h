@@ -1,0 +1,73 @@
+/*
+ * cpu/mem.h: memory accesses as instructions make them: segment checks
+ * (SDM Vol.3 5.3 "Limit Checking", 5.4 "Type Checking", 3.4.4 64-bit
+ * segmentation with canonical checks), linear-to-physical translation
+ * through the TLB and the paging walk (mmu/paging.h), then RAM or MMIO.
+ *
+ * Every function that can fault returns ST_FAULT with cpu->fault filled
+ * (#GP/#SS(0) for segment and canonical violations, #PF with CR2 and the
+ * error code, #AC for alignment checks). A write that would fault on any
+ * byte writes nothing (both pages are translated before the first byte is
+ * stored).
+ */
+#ifndef CPU_MEM_H
+#define CPU_MEM_H
+
+#include <stdint.h>
+
+#include "cpu/cpu.h"
+
+/* Access kinds for translations and segment checks. */
+enum {
+    ACC_READ = 0,
+    ACC_WRITE = 1,
+    ACC_EXEC = 2,
+    ACC_IMPLICIT_SUPERVISOR = 0x10,   /* GDT/LDT/IDT/TSS accesses: supervisor
+                                         whatever CPL (SDM Vol.3 4.6) */
+};
+
+/* Data accesses through a segment: size 1, 2, 4, 8, 10 or 16 bytes. */
+SimStatus SIM_MUST_CHECK cpu_read(Cpu *cpu, unsigned seg, uint64_t offset,
+                                  unsigned size, void *out);
+SimStatus SIM_MUST_CHECK cpu_write(Cpu *cpu, unsigned seg, uint64_t offset,
+                                   unsigned size, const void *in);
+/* Check that a later write of `size` bytes at seg:offset would not fault
+ * (used by read-modify-write instructions before they commit registers). */
+SimStatus SIM_MUST_CHECK cpu_check_write(Cpu *cpu, unsigned seg, uint64_t offset,
+                                         unsigned size);
+
+/* Integer conveniences (zero-extended into *v). */
+SimStatus SIM_MUST_CHECK cpu_read_u(Cpu *cpu, unsigned seg, uint64_t offset,
+                                    unsigned size, uint64_t *v);
+SimStatus SIM_MUST_CHECK cpu_write_u(Cpu *cpu, unsigned seg, uint64_t offset,
+                                     unsigned size, uint64_t v);
+
+/* Linear accesses with no segmentation (descriptor tables, TSS, IDT with
+ * ACC_IMPLICIT_SUPERVISOR; paging and permission checks still apply). */
+SimStatus SIM_MUST_CHECK cpu_read_lin(Cpu *cpu, uint64_t lin, unsigned size,
+                                      void *out, unsigned acc_flags);
+SimStatus SIM_MUST_CHECK cpu_write_lin(Cpu *cpu, uint64_t lin, unsigned size,
+                                       const void *in, unsigned acc_flags);
+
+/* Translate a linear address for an access (ACC_*), filling the TLB. */
+SimStatus SIM_MUST_CHECK cpu_translate(Cpu *cpu, uint64_t lin, unsigned acc,
+                                       uint64_t *gpa);
+
+/* Instruction fetch of up to 15 bytes at linear address `lin` (CS checks
+ * done by the caller). Returns how many bytes could be fetched before a
+ * fault in *got; ST_FAULT only if zero bytes could be. */
+SimStatus SIM_MUST_CHECK cpu_fetch(Cpu *cpu, uint64_t lin, uint8_t *buf,
+                                   unsigned want, unsigned *got);
+
+/* Stack: push/pop with the current stack size (SS.B or 64-bit) and the
+ * given operand size (2, 4, 8); RSP updated only on success. */
+SimStatus SIM_MUST_CHECK cpu_push(Cpu *cpu, uint64_t value, unsigned size);
+SimStatus SIM_MUST_CHECK cpu_pop(Cpu *cpu, unsigned size, uint64_t *value);
+/* Read the stack at RSP + offset without moving RSP. */
+SimStatus SIM_MUST_CHECK cpu_stack_peek(Cpu *cpu, uint64_t offset,
+                                        unsigned size, uint64_t *value);
+
+/* Is lin canonical for the current paging mode (48 or 57 bits)? */
+bool cpu_is_canonical(const Cpu *cpu, uint64_t lin);
+
+#endif

@@ -1,0 +1,1 @@
+/* cpu/msr.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/ops_alu.c: placeholder until its area lands. */

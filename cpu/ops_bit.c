@@ -1,0 +1,1 @@
+/* cpu/ops_bit.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/ops_branch.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/ops_data.c: placeholder until its area lands. */

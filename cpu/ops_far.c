@@ -1,0 +1,1 @@
+/* cpu/ops_far.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/ops_io.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/ops_muldiv.c: placeholder until its area lands. */

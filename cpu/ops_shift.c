@@ -1,0 +1,1 @@
+/* cpu/ops_shift.c: placeholder until its area lands. */

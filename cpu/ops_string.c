@@ -1,0 +1,1 @@
+/* cpu/ops_string.c: placeholder until its area lands. */

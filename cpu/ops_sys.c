@@ -1,0 +1,1 @@
+/* cpu/ops_sys.c: placeholder until its area lands. */

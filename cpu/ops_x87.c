@@ -1,0 +1,1 @@
+/* cpu/ops_x87.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* cpu/seg.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* mmu/paging.c: placeholder */

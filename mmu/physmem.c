@@ -1,0 +1,1 @@
+/* mmu/physmem.c: placeholder */

@@ -1,0 +1,1 @@
+/* sim/cli.c: placeholder until its area lands. */

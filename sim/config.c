@@ -1,0 +1,1 @@
+/* sim/config.c: placeholder until its area lands. */

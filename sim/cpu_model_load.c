@@ -1,0 +1,1 @@
+/* sim/cpu_model_load.c: placeholder until its area lands. */

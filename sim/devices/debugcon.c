@@ -1,0 +1,1 @@
+/* sim/devices/debugcon.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* sim/devices/debugexit.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* sim/devices/pic.c: placeholder until its area lands. */

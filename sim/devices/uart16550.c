@@ -1,0 +1,1 @@
+/* sim/devices/uart16550.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* sim/ioport.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* sim/loader_elf.c: placeholder until its area lands. */

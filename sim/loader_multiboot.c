@@ -1,0 +1,1 @@
+/* sim/loader_multiboot.c: placeholder until its area lands. */

@@ -1,0 +1,1 @@
+/* sim/machine.c: placeholder until its area lands. */

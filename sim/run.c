@@ -1,0 +1,1 @@
+/* sim/run.c: placeholder until its area lands. */

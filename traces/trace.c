@@ -1,0 +1,1 @@
+/* traces/trace.c: placeholder */
