@@ -134,6 +134,8 @@ struct Cpu {
     uint64_t cr0, cr2, cr3, cr4, cr8;
     uint64_t efer;
     uint64_t xcr0;
+    uint32_t pkru;         /* protection-key rights (SDM Vol.3 4.6.2) */
+    uint64_t pdpte[4];     /* PAE PDPTE registers (SDM Vol.3 4.4.1) */
     uint64_t dr[8];
     DescTable gdtr, idtr;
     CpuMsrState msr;

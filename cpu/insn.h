@@ -53,6 +53,10 @@ enum { MAP_1B, MAP_0F, MAP_0F38, MAP_0F3A, MAP_COUNT };
 #define C_ONLY64      0x8000u                          /* valid only in 64-bit mode */
 #define C_REXW        0x10000u                         /* REX.W must be 1 */
 #define C_NOREXW      0x20000u                         /* REX.W must be 0 */
+#define C_VEX         0x40000u                         /* VEX-encoded only (BMI1/2);
+                                                          rows without it never
+                                                          match a VEX prefix */
+#define C_VEXL0       0x80000u                         /* VEX.L must be 0 */
 
 /* Flags (column 8). */
 #define F_NONE     0u
@@ -96,6 +100,7 @@ typedef struct InsnDesc {
 #define D_REPNE  0x10u     /* F2 */
 #define D_OSIZE  0x20u     /* 66 */
 #define D_ASIZE  0x40u     /* 67 */
+#define D_VEX    0x80u     /* VEX prefix (C4/C5); REX.W carries VEX.W */
 
 /*
  * The decoded form: everything a handler needs, nothing it must re-decode.
@@ -123,6 +128,7 @@ struct DecodedInsn {
     uint8_t scale;         /* log2 of the SIB scale */
     uint8_t pfx;           /* D_* */
     uint8_t opcode;        /* the opcode byte */
+    uint8_t vvvv;          /* VEX.vvvv register (already inverted), 0 if none */
 };
 
 /* The table (cpu/decode.c) and lookups by row. */
