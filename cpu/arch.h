@@ -93,7 +93,7 @@ enum {
 
 /*
  * Segment access rights in the VMCS "access rights" format (SDM Vol.3
- * 25.4.1 "Guest Register State"): the descriptor's bits 47:40 and 55:52 at
+ * 24.4.1 "Guest Register State"): the descriptor's bits 47:40 and 55:52 at
  * 7:0 and 15:12, plus bit 16 "segment unusable". One format for the
  * interpreter and the VMCS saves a conversion at every VM exit and entry.
  */
