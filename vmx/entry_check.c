@@ -8,7 +8,7 @@
  * State Area".
  *
  * One function per SDM subsection; each check is one line
- * `if (ENTRY_CHECK(ID, failure_condition)) return false;` whose ID is a row
+ * `if (ENTRY_CHECK(<id>, <failure condition>)) return false;` whose id is a row
  * of vmx/entry_checks.def. The SDM lets the checks run in any order (26.2);
  * vmxsim runs them in the order the SDM lists them, controls before host
  * state before guest state, as the error numbers of real parts suggest.
@@ -156,12 +156,13 @@ static bool check_entry_controls(const Ctx *c, EntryFailure *fail)
         if (ENTRY_CHECK(INJECT_NMI_VECTOR, type == INTR_TYPE_NMI && vector != 2)) return false;
         if (ENTRY_CHECK(INJECT_EXC_VECTOR, type == INTR_TYPE_HW_EXC && vector > 31)) return false;
         if (ENTRY_CHECK(INJECT_OTHER_VECTOR, type == INTR_TYPE_OTHER && vector != 0)) return false;
-        if (caps->basic & BASIC_ANY_ERROR_CODE) {
-            if (ENTRY_CHECK(INJECT_ERROR_CODE, deliver && !(type == INTR_TYPE_HW_EXC && pe))) return false;
-        } else {
-            bool must = type == INTR_TYPE_HW_EXC && pe && exception_has_error_code(vector);
-            if (ENTRY_CHECK(INJECT_ERROR_CODE, deliver != must)) return false;
-        }
+        /* With IA32_VMX_BASIC[56], a hardware exception may be injected
+         * with or without an error code; otherwise the vector decides. */
+        bool may = type == INTR_TYPE_HW_EXC && pe;
+        bool must = may && exception_has_error_code(vector) && !(caps->basic & BASIC_ANY_ERROR_CODE);
+        if (!(caps->basic & BASIC_ANY_ERROR_CODE))
+            may = must;
+        if (ENTRY_CHECK(INJECT_ERROR_CODE, (deliver && !may) || (!deliver && must))) return false;
         if (ENTRY_CHECK(INJECT_RESERVED, info & BITS(30, 12))) return false;
         if (ENTRY_CHECK(INJECT_ERROR_CODE_RSVD, deliver && (fld(c, VF_VM_ENTRY_EXCEPTION_ERROR_CODE) & BITS(31, 16)))) return false;
         if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXC || type == INTR_TYPE_SW_EXC) {

@@ -81,6 +81,7 @@ static bool check_guest_segments(const Ctx *c, EntryFailure *fail)
 {
     bool v86 = fld(c, VF_GUEST_RFLAGS) & RFLAGS_VM;
     uint64_t cr0 = fld(c, VF_GUEST_CR0);
+    bool bad_rsvd = false, bad_g = false;
 
     if (ENTRY_CHECK(GUEST_TR_TI, sel(c, S_TR) & 4)) return false;
     if (ENTRY_CHECK(GUEST_LDTR_TI, usable(c, S_LDTR) && (sel(c, S_LDTR) & 4))) return false;
@@ -131,7 +132,7 @@ static bool check_guest_segments(const Ctx *c, EntryFailure *fail)
     if (ENTRY_CHECK(GUEST_DATA_TYPE, bad_type)) return false;
     if (ENTRY_CHECK(GUEST_DATA_DPL, bad_dpl)) return false;
 
-    bool bad_s = false, bad_p = false, bad_rsvd = false, bad_g = false;
+    bool bad_s = false, bad_p = false;
     for (unsigned s = S_ES; s <= S_GS; s++) {
         if (s != S_CS && !usable(c, s))
             continue;
@@ -143,18 +144,20 @@ static bool check_guest_segments(const Ctx *c, EntryFailure *fail)
     }
     if (ENTRY_CHECK(GUEST_SEG_S, bad_s)) return false;
     if (ENTRY_CHECK(GUEST_SEG_P, bad_p)) return false;
-    if (ENTRY_CHECK(GUEST_SEG_AR_RSVD, bad_rsvd)) return false;
-    if (ENTRY_CHECK(GUEST_SEG_G, bad_g)) return false;
 
 system_segments:;
     uint32_t tr = ar(c, S_TR), ldtr = ar(c, S_LDTR);
     unsigned tr_type = tr & AR_TYPE_MASK;
     if (ENTRY_CHECK(GUEST_TR_TYPE, !(tr_type == 11 || (tr_type == 3 && !guest64(c))))) return false;
     if (ENTRY_CHECK(GUEST_TR_S_P_USABLE, (tr & AR_S) || !(tr & AR_P) || (tr & AR_UNUSABLE))) return false;
-    if (ENTRY_CHECK(GUEST_SEG_AR_RSVD, ar_reserved(tr) || (usable(c, S_LDTR) && ar_reserved(ldtr)))) return false;
-    if (ENTRY_CHECK(GUEST_SEG_G, g_bad(lim(c, S_TR), tr) || (usable(c, S_LDTR) && g_bad(lim(c, S_LDTR), ldtr)))) return false;
     if (ENTRY_CHECK(GUEST_LDTR_TYPE, usable(c, S_LDTR) &&
                                      ((ldtr & AR_TYPE_MASK) != 2 || (ldtr & AR_S) || !(ldtr & AR_P)))) return false;
+    /* Reserved bits and granularity, for every usable segment (the code
+     * and data segments were folded in above outside virtual-8086 mode). */
+    bad_rsvd |= ar_reserved(tr) || (usable(c, S_LDTR) && ar_reserved(ldtr));
+    bad_g |= g_bad(lim(c, S_TR), tr) || (usable(c, S_LDTR) && g_bad(lim(c, S_LDTR), ldtr));
+    if (ENTRY_CHECK(GUEST_SEG_AR_RSVD, bad_rsvd)) return false;
+    if (ENTRY_CHECK(GUEST_SEG_G, bad_g)) return false;
     return true;
 }
 
