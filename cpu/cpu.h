@@ -113,6 +113,7 @@ typedef struct CpuBus {
 
 typedef struct Icache Icache;
 struct Machine;
+struct VmxCpu;
 
 struct Cpu {
     /* --- hot: touched by nearly every instruction --- */
@@ -161,6 +162,9 @@ struct Cpu {
     const CpuBus *bus;
     void *bus_opaque;
     struct Machine *machine;
+    struct VmxCpu *vmx;    /* VMX state (vmx/vmx.h); NULL without VMX */
+    bool vmx_non_root;     /* in VMX non-root operation: the run loop asks
+                              vmx/ before instructions and events */
     uint32_t index;        /* vCPU number */
     uint32_t apic_id;
     const char *stop_reason; /* set with ST_STOP / ST_SHUTDOWN: what happened */
@@ -173,6 +177,14 @@ void cpu_init(Cpu *cpu, uint32_t index, const CpuModel *model, PhysMap *pm,
               Icache *icache, const CpuBus *bus, void *bus_opaque);
 /* Power-on/RESET state per SDM Vol.3 10.1.1 "Processor State After Reset". */
 void cpu_reset(Cpu *cpu);
+/* INIT signal (SDM Vol.3 Table 10-1, "after INIT"): RESET's register state
+ * with x87/SSE, MSRs and CR0.CD/NW kept; the BSP restarts at the reset
+ * vector, the others wait for SIPI. (VMX blocks INIT in root operation;
+ * vmx/ decides before calling.) */
+void cpu_init_signal(Cpu *cpu);
+/* Startup IPI: a vCPU in CPU_WAIT_SIPI starts in real mode at
+ * vector:0000 (CS base vector << 12); otherwise ignored. */
+void cpu_startup_ipi(Cpu *cpu, uint8_t vector);
 /* Recompute mode, cpl, code_size and stack_size from CR0, EFER, RFLAGS, CS
  * and SS. Call after any change to one of them. */
 void cpu_update_mode(Cpu *cpu);

@@ -14,29 +14,10 @@
 #include <stdint.h>
 
 #include "cpu/cpu_model.h"
+#include "cpu/msr.h"
 #include "vmx/vmcs_layout.h"
 
-/* SDM Vol.3 Appendix A: capability MSR indices. */
-enum {
-    MSR_IA32_VMX_BASIC = 0x480,
-    MSR_IA32_VMX_PINBASED_CTLS = 0x481,
-    MSR_IA32_VMX_PROCBASED_CTLS = 0x482,
-    MSR_IA32_VMX_EXIT_CTLS = 0x483,
-    MSR_IA32_VMX_ENTRY_CTLS = 0x484,
-    MSR_IA32_VMX_MISC = 0x485,
-    MSR_IA32_VMX_CR0_FIXED0 = 0x486,
-    MSR_IA32_VMX_CR0_FIXED1 = 0x487,
-    MSR_IA32_VMX_CR4_FIXED0 = 0x488,
-    MSR_IA32_VMX_CR4_FIXED1 = 0x489,
-    MSR_IA32_VMX_VMCS_ENUM = 0x48a,
-    MSR_IA32_VMX_PROCBASED_CTLS2 = 0x48b,
-    MSR_IA32_VMX_EPT_VPID_CAP = 0x48c,
-    MSR_IA32_VMX_TRUE_PINBASED_CTLS = 0x48d,
-    MSR_IA32_VMX_TRUE_PROCBASED_CTLS = 0x48e,
-    MSR_IA32_VMX_TRUE_EXIT_CTLS = 0x48f,
-    MSR_IA32_VMX_TRUE_ENTRY_CTLS = 0x490,
-    MSR_IA32_VMX_VMFUNC = 0x491,
-};
+/* Capability MSR indices (MSR_IA32_VMX_*) come from cpu/msrs.def. */
 
 /* IA32_VMX_BASIC bits (SDM Appendix A.1 "Basic VMX Information"). */
 #define VMX_BASIC_REVISION_MASK 0x7fffffffull

@@ -1,0 +1,202 @@
+/*
+ * vmx/entry.c: VM entry after VMLAUNCH/VMRESUME have made their own checks.
+ * SDM Vol.3 26.2 (checks on controls and host state, vmx/entry_check.c),
+ * 26.3 "Checking and Loading Guest State", 26.4 "Loading MSRs", 26.5
+ * "Event Injection", 26.8 "VM-Entry Failures During or After Loading Guest
+ * State".
+ */
+#include "vmx/vmx.h"
+
+#include "cpu/deliver.h"
+#include "cpu/fault.h"
+#include "cpu/mem.h"
+#include "cpu/msr.h"
+#include "vmx/entry_check.h"
+#include "vmx/internal.h"
+
+/* Guest segment ES..TR from the VMCS into the CPU's segment caches
+ * (SDM 26.3.2.2 "Loading Guest Segment Registers and Descriptor-Table
+ * Registers"): unusable segments keep only what the SDM says survives. */
+void vmx_load_segment(Cpu *cpu, unsigned seg, const Vmcs *v)
+{
+    SegReg *s = &cpu->seg[seg];
+    s->sel = (uint16_t)vmcs_read(v, VF_GUEST_ES_SELECTOR + seg);
+    s->base = vmcs_read(v, VF_GUEST_ES_BASE + seg);
+    s->limit = (uint32_t)vmcs_read(v, VF_GUEST_ES_LIMIT + seg);
+    s->ar = (uint32_t)vmcs_read(v, VF_GUEST_ES_AR_BYTES + seg) & (BITS(16, 12) | 0xffu);
+    /* An unusable CS, SS, DS or ES keeps a 32-bit base (26.3.2.2). */
+    if ((s->ar & AR_UNUSABLE) && seg <= SEG_DS && seg != SEG_CS)
+        s->base &= 0xffffffffu;
+}
+
+static void load_guest_state(Cpu *cpu, const Vmcs *v, uint32_t entry_ctls)
+{
+    bool guest64 = entry_ctls & VMXM_ENTRY_IA32E_MODE_GUEST;
+
+    /* SDM 26.3.2.1 "Loading Guest Control Registers, Debug Registers, and
+     * MSRs". CR0.ET is fixed to 1 on every processor with VMX. */
+    cpu_set_cr4(cpu, vmcs_read(v, VF_GUEST_CR4));
+    cpu->cr3 = vmcs_read(v, VF_GUEST_CR3);
+    if (entry_ctls & VMXM_ENTRY_LOAD_DEBUG_CONTROLS) {
+        cpu->dr[7] = vmcs_read(v, VF_GUEST_DR7);
+        cpu->msr.debugctl = vmcs_read(v, VF_GUEST_IA32_DEBUGCTL);
+    }
+    cpu->msr.sysenter_cs = vmcs_read(v, VF_GUEST_SYSENTER_CS);
+    cpu->msr.sysenter_esp = vmcs_read(v, VF_GUEST_SYSENTER_ESP);
+    cpu->msr.sysenter_eip = vmcs_read(v, VF_GUEST_SYSENTER_EIP);
+    if (entry_ctls & VMXM_ENTRY_LOAD_PAT)
+        cpu->msr.pat = vmcs_read(v, VF_GUEST_IA32_PAT);
+    uint64_t cr0 = vmcs_read(v, VF_GUEST_CR0) | CR0_ET;
+    uint64_t efer = cpu->efer;
+    if (entry_ctls & VMXM_ENTRY_LOAD_EFER) {
+        efer = vmcs_read(v, VF_GUEST_IA32_EFER);
+    } else {
+        /* LMA follows "IA-32e mode guest"; LME too when paging is on. */
+        efer = guest64 ? efer | EFER_LMA : efer & ~EFER_LMA;
+        if (cr0 & CR0_PG)
+            efer = guest64 ? efer | EFER_LME : efer & ~EFER_LME;
+    }
+    cpu->efer = efer;
+    cpu->cr0 = cr0;
+
+    for (unsigned s = SEG_ES; s <= SEG_TR; s++)
+        vmx_load_segment(cpu, s, v);
+    cpu->gdtr = (DescTable){ vmcs_read(v, VF_GUEST_GDTR_BASE), (uint16_t)vmcs_read(v, VF_GUEST_GDTR_LIMIT) };
+    cpu->idtr = (DescTable){ vmcs_read(v, VF_GUEST_IDTR_BASE), (uint16_t)vmcs_read(v, VF_GUEST_IDTR_LIMIT) };
+
+    /* SDM 26.3.2.3 "Loading Guest RIP, RSP, and RFLAGS". */
+    cpu->rip = vmcs_read(v, VF_GUEST_RIP);
+    cpu->gpr[R_RSP] = vmcs_read(v, VF_GUEST_RSP);
+    cpu->rflags = vmcs_read(v, VF_GUEST_RFLAGS);
+
+    /* SDM 26.3.2.5 "Updating Non-Register State": without VPID, entries
+     * invalidate the cached translations of VPID 0 (28.3.3.3); the TLB
+     * is not yet VPID-tagged, so it flushes on every entry. */
+    tlb_flush_all(&cpu->tlb);
+    cpu_update_mode(cpu);
+
+    /* SDM 26.3.2.4 "Loading Page-Directory-Pointer-Table Entries". */
+    if ((cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE) && !guest64) {
+        for (unsigned i = 0; i < 4; i++)
+            cpu->pdpte[i] = vmcs_read(v, VF_GUEST_PDPTE0 + i);
+    }
+
+    /* Interruptibility and activity (SDM 26.6 "Special Features of VM
+     * Entry", 26.6.2 "Activity State", 26.6.3 "Delivery of Pending Debug
+     * Exceptions after VM Entry"). */
+    uint32_t intr = (uint32_t)vmcs_read(v, VF_GUEST_INTERRUPTIBILITY_INFO);
+    cpu->sti_shadow = intr & 1;
+    cpu->movss_shadow = intr & 2;
+    cpu->nmi_blocked = intr & 8;
+    static const uint8_t activity[] = { CPU_ACTIVE, CPU_HLT, CPU_SHUTDOWN, CPU_WAIT_SIPI };
+    cpu->activity = activity[vmcs_read(v, VF_GUEST_ACTIVITY_STATE) & 3];
+}
+
+/* SDM 26.4 "Loading MSRs": 0 on success, else the 1-based index of the
+ * entry that failed (the exit qualification of reason 34). */
+static uint32_t load_msr_area(Cpu *cpu, uint64_t addr, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t entry[2];
+        physmem_read_buf(cpu->pm, addr + 16ull * i, entry, sizeof(entry));
+        uint32_t index = (uint32_t)entry[0];
+        bool bad = (entry[0] >> 32) != 0 || index == 0xc0000100u || index == 0xc0000101u ||
+                   (index >> 8) == 0x8 || index == 0x9b;
+        if (bad || msr_write(cpu, index, entry[1]) != ST_OK)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* SDM 26.5 "Event Injection": deliver the event in the VM-entry
+ * interruption-information field through the guest IDT. */
+static SimStatus inject_event(Cpu *cpu, const Vmcs *v)
+{
+    uint32_t info = (uint32_t)vmcs_read(v, VF_VM_ENTRY_INTR_INFO_FIELD);
+    if (!(info & BIT(31)))
+        return ST_OK;
+    unsigned type = (info >> 8) & 7, vector = info & 0xff;
+    bool has_error = info & BIT(11);
+    uint32_t error = (uint32_t)vmcs_read(v, VF_VM_ENTRY_EXCEPTION_ERROR_CODE);
+    /* Software interrupts and exceptions return past the instruction whose
+     * length the VMM supplied. */
+    cpu->next_rip = cpu->rip + vmcs_read(v, VF_VM_ENTRY_INSTRUCTION_LEN);
+    if (type != 7 && cpu->activity == CPU_HLT)
+        cpu->activity = CPU_ACTIVE;
+    switch (type) {
+    case 0: return cpu_deliver_event(cpu, EV_EXTERNAL, (uint8_t)vector, false, 0);
+    case 2: return cpu_deliver_event(cpu, EV_NMI, 2, false, 0);
+    case 3: return cpu_deliver_event(cpu, EV_EXCEPTION, (uint8_t)vector, has_error, error);
+    case 4: return cpu_deliver_event(cpu, EV_SOFTWARE_INT, (uint8_t)vector, false, 0);
+    case 5: return cpu_deliver_event(cpu, EV_PRIV_SOFTWARE_EXC, (uint8_t)vector, false, 0);
+    case 6: return cpu_deliver_event(cpu, EV_SOFTWARE_EXC, (uint8_t)vector, false, 0);
+    default:
+        return cpu_unsupported(cpu, "VM entry with a pending MTF VM exit (monitor trap flag)");
+    }
+}
+
+static SimStatus entry_failure(Cpu *cpu, uint32_t reason, uint64_t qualification)
+{
+    VmxExitInfo info = { .reason = reason | BIT(31), .qualification = qualification };
+    return vmx_vmexit(cpu, &info);
+}
+
+SimStatus vmx_vmentry(Cpu *cpu, bool launch)
+{
+    VmxCpu *v = cpu->vmx;
+    Vmcs *vmcs = &v->vmcs;
+    EntryCheckEnv env = {
+        .vmcs = vmcs, .caps = &v->caps, .pm = cpu->pm, .current_vmcs = v->current_vmcs,
+        .maxphyaddr = cpu->model->maxphyaddr,
+        .linear_bits = cpu_has(cpu, FEAT_LA57) ? 57 : 48,
+        .cpu_in_ia32e = cpu->efer & EFER_LMA, .cpu_has_pcid = cpu_has(cpu, FEAT_PCID),
+    };
+    EntryFailure fail = { EC_COUNT, NULL, 0 };
+    unsigned error = vmx_check_controls_and_host(&env, &fail);
+    if (error) {
+        vmx_fail_valid(cpu, error);
+        return ST_OK;
+    }
+
+    /* From here on a failure is a VM exit to the host (SDM 26.8). */
+    v->pin = (uint32_t)vmcs_read(vmcs, VF_PIN_BASED_VM_EXEC_CONTROL);
+    v->proc = (uint32_t)vmcs_read(vmcs, VF_CPU_BASED_VM_EXEC_CONTROL);
+    v->proc2 = (v->proc & VMXM_PROC_ACTIVATE_SECONDARY)
+                   ? (uint32_t)vmcs_read(vmcs, VF_SECONDARY_VM_EXEC_CONTROL) : 0;
+    v->exit_ctls = (uint32_t)vmcs_read(vmcs, VF_VM_EXIT_CONTROLS);
+    v->entry_ctls = (uint32_t)vmcs_read(vmcs, VF_VM_ENTRY_CONTROLS);
+    vmx_nonroot_on_entry(v);
+
+    uint64_t qualification = 0;
+    if (!vmx_check_guest_state(&env, &fail, &qualification))
+        return entry_failure(cpu, EXIT_REASON_INVALID_GUEST_STATE, qualification);
+
+    load_guest_state(cpu, vmcs, v->entry_ctls);
+    cpu->vmx_non_root = true;
+
+    uint32_t bad_msr = load_msr_area(cpu, vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_ADDR),
+                                     (uint32_t)vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_COUNT));
+    if (bad_msr)
+        return entry_failure(cpu, EXIT_REASON_MSR_LOADING, bad_msr);
+
+    if (launch)
+        vmcs->launch_state = VMCS_LAUNCHED;
+    v->entries++;
+
+    /* SDM 24.10: with VMCS shadowing, VMREAD/VMWRITE in the guest reach
+     * the shadow VMCS the link pointer names. */
+    uint64_t link = vmcs_read(vmcs, VF_VMCS_LINK_POINTER);
+    v->shadow_loaded = (v->proc2 & VMXM_PROC2_VMCS_SHADOWING) && link != ~0ull;
+    if (v->shadow_loaded)
+        vmcs_region_load(cpu->pm, link, &v->shadow);
+
+    SimStatus st = inject_event(cpu, vmcs);
+    /* The valid bit of the injection field is cleared by the next VM exit
+     * (SDM 27.2.3); a fault while delivering it is handled by the normal
+     * delivery path. */
+    if (st == ST_FAULT)
+        st = cpu_deliver_fault(cpu);
+    if (st != ST_OK && st != ST_VMEXIT)
+        return st;
+    return ST_VMEXIT;
+}

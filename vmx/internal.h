@@ -1,0 +1,31 @@
+/*
+ * vmx/internal.h: declarations shared inside vmx/ only.
+ */
+#ifndef VMX_INTERNAL_H
+#define VMX_INTERNAL_H
+
+#include "cpu/insn.h"
+#include "vmx/vmx.h"
+
+/* Would these CR0/CR4 values be allowed in VMX operation (SDM 23.8
+ * "Restrictions on VMX Operation", IA32_VMX_CR0/CR4_FIXED0/1)? */
+bool vmx_cr_values_allowed(const Cpu *cpu, uint64_t cr0, uint64_t cr4);
+/* Does the VMCS field exist on this vCPU's model (Appendix B notes)? */
+bool vmx_field_exists(const Cpu *cpu, VmcsField f);
+/* Is an EPTP one VM entry would accept (SDM 24.6.11)? */
+bool vmx_eptp_valid(const Cpu *cpu, uint64_t eptp);
+void vmx_flush_current(Cpu *cpu);
+
+/* VM-exit instruction information (SDM 27.2.4, Tables 27-13 to 27-15) and
+ * the exit qualification of instructions with a memory operand (the
+ * displacement, SDM 27.2.1 Table 27-? "Exit Qualification for VMX
+ * instructions"). */
+uint32_t vmx_insn_info_mem(const DecodedInsn *d, uint32_t extra);
+uint32_t vmx_insn_info_vmrw(const DecodedInsn *d);
+uint32_t vmx_insn_info_inv(const DecodedInsn *d);
+uint64_t vmx_mem_qualification(const Cpu *cpu, const DecodedInsn *d);
+
+/* State transfer between the CPU and a VMCS (entry.c, exit.c). */
+void vmx_load_segment(Cpu *cpu, unsigned seg, const Vmcs *v);
+
+#endif
