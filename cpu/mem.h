@@ -26,6 +26,21 @@ enum {
                                          whatever CPL (SDM Vol.3 4.6) */
 };
 
+/* The fast path of every access: the TLB entry that lets an access of kind
+ * ACC_READ, ACC_WRITE or ACC_EXEC to lin go without a walk at the current
+ * CPL, or NULL (call cpu_translate). Tags carry the PCID (mmu/tlb.h), so
+ * compare with tlb_key(lin, cr3), never with the bare page address. The
+ * host address of lin is e->host + (lin & 0xfff); a hit is always RAM. */
+static inline const TlbEntry *cpu_tlb_hit(const Cpu *cpu, uint64_t lin,
+                                          unsigned kind)
+{
+    const TlbEntry *e = &cpu->tlb.e[cpu->cpl == 3 ? TLB_USER : TLB_SUPERVISOR]
+                                   [tlb_index(lin)];
+    uint64_t tag = kind == ACC_WRITE ? e->lin_write
+                 : kind == ACC_EXEC ? e->lin_exec : e->lin_read;
+    return tag == tlb_key(lin, cpu->cr3) ? e : NULL;
+}
+
 /* Data accesses through a segment: size 1, 2, 4, 8, 10 or 16 bytes. */
 SimStatus SIM_MUST_CHECK cpu_read(Cpu *cpu, unsigned seg, uint64_t offset,
                                   unsigned size, void *out);
@@ -69,5 +84,15 @@ SimStatus SIM_MUST_CHECK cpu_stack_peek(Cpu *cpu, uint64_t offset,
 
 /* Is lin canonical for the current paging mode (48 or 57 bits)? */
 bool cpu_is_canonical(const Cpu *cpu, uint64_t lin);
+
+/* Load the four PAE PDPTE registers (cpu->pdpte) from the table CR3 points
+ * to (SDM Vol.3 4.4.1 "PDPTE Registers"): MOV to CR0/CR3/CR4 call it when
+ * PAE paging is (or stays) active. #GP(0), nothing loaded, when a present
+ * PDPTE has a reserved bit set. */
+SimStatus SIM_MUST_CHECK cpu_load_pdptes(Cpu *cpu);
+
+/* The TLB folds CR0.WP, CR4.SMEP/SMAP/PKE, EFER.NXE and PKRU into its
+ * cached permissions: whoever changes one of them (MOV CR0/CR4, WRMSR EFER,
+ * WRPKRU, XRSTOR of PKRU) must call tlb_flush_all(&cpu->tlb). */
 
 #endif
