@@ -150,6 +150,10 @@ struct Cpu {
     bool nmi_blocked;
     bool nmi_pending;
     int16_t delivering;    /* vector being delivered, -1 if none (for #DF) */
+    uint8_t delivering_kind;   /* its EventKind (cpu/deliver.h), for VMX
+                                  IDT-vectoring information */
+    bool delivering_has_error;
+    uint32_t delivering_error;
     bool rf_set_by_fault;
 
     /* --- counters (simulated time: never the host clock) --- */
@@ -163,6 +167,11 @@ struct Cpu {
     void *bus_opaque;
     struct Machine *machine;
     struct VmxCpu *vmx;    /* VMX state (vmx/vmx.h); NULL without VMX */
+    /* CR0/CR4 bits fixed while in VMX operation (SDM Vol.3 23.8
+     * "Restrictions on VMX Operation"): vmx/ sets them from
+     * IA32_VMX_CR0/CR4_FIXED0/1 on VMXON and VM entry; outside VMX
+     * operation must1 = 0 and may1 = all ones. */
+    uint64_t cr0_must1, cr0_may1, cr4_must1, cr4_may1;
     bool vmx_non_root;     /* in VMX non-root operation: the run loop asks
                               vmx/ before instructions and events */
     uint32_t index;        /* vCPU number */

@@ -6,6 +6,8 @@
 #ifndef CPU_DECODE_H
 #define CPU_DECODE_H
 
+#include <stdbool.h>
+
 #include "cpu/insn.h"
 
 typedef struct DecodeIndex DecodeIndex;
@@ -16,6 +18,8 @@ void decode_index_free(DecodeIndex *ix);
 
 typedef struct DecodeMode {
     uint8_t code_size;     /* 2, 4 or 8 (8 = 64-bit mode) */
+    bool vex_off;          /* real-address or virtual-8086 mode: C4/C5 are
+                              always LES/LDS, never a VEX prefix */
 } DecodeMode;
 
 typedef enum DecodeResult {

@@ -1,1 +1,231 @@
-/* cpu/exec.c: placeholder until its area lands. */
+/*
+ * cpu/exec.c: the run loop: fetch decoded blocks from the decoded-instruction
+ * cache, run each instruction's handler, commit RIP, retire, and take the
+ * actions the SDM places between instructions: SDM Vol.3 6.8.3 "Masking
+ * Exceptions and Interrupts When Switching Stacks" (STI and MOV SS/POP SS
+ * interrupt shadows), 6.9 "Priority Among Concurrent Exceptions and
+ * Interrupts" (single-step trap before external interrupts), 18.3.1.4
+ * "Single-Step Exception Condition" (RFLAGS.TF, DR6.BS) and the RFLAGS.RF
+ * rule of Vol.1 3.4.3.3 / Vol.3 18.3.1.1 (cleared when an instruction
+ * completes).
+ *
+ * Fast path: a block runs with no lookup between its instructions; each
+ * instruction costs its handler call plus one combined test for anything
+ * unusual (a taken branch, TF/RF, an interrupt shadow, HLT, a write into
+ * decoded code). Anything unusual drops to cpu_step, which applies every
+ * rule for one instruction. Pending interrupts are checked at block starts
+ * (and by cpu_step). SIMPLIFICATION: an interrupt made deliverable inside a
+ * block by an instruction that does not end it (POPF setting IF, a
+ * memory-mapped APIC write) is taken at the end of the block, at most
+ * ICACHE_BLOCK_INSNS - 1 instructions late; branches, system and I/O
+ * instructions end blocks, and STI's shadow always ends one.
+ */
+#include "cpu/cpu.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "cpu/deliver.h"
+#include "cpu/internal.h"
+
+#define DR6_BS (1ull << 14)   /* SDM Vol.3 18.2.3 "Debug Status Register" */
+
+/* The one place an instruction's cost is added to the vCPU clock (the
+ * timing model of ARCHITECTURE "Timing model" replaces the constant). */
+static inline void exec_retire(Cpu *cpu, const DecodedInsn *d)
+{
+    cpu->icount++;
+    cpu->cycles += 1;
+}
+
+static SimStatus exec_activity_status(const Cpu *cpu)
+{
+    return cpu->activity == CPU_SHUTDOWN ? ST_SHUTDOWN : ST_HALT;
+}
+
+/* Between instructions: pending NMI or external interrupt. Without
+ * RFLAGS.IF and a pending NMI nothing can be delivered, so the call is
+ * skipped. VMX non-root operation (issue 4) adds its own conditions here
+ * and in cpu_run (external-interrupt exiting ignores RFLAGS.IF). */
+static inline SimStatus exec_events(Cpu *cpu)
+{
+    if ((cpu->rflags & RFLAGS_IF) || cpu->nmi_pending)
+        return cpu_check_interrupts(cpu);
+    return ST_OK;
+}
+
+/* Anything that needs cpu_step's full treatment of the next instruction:
+ * TF or RF set, an interrupt shadow, or a vCPU not active. activity,
+ * sti_shadow and movss_shadow are adjacent bytes of Cpu, followed by
+ * nmi_blocked: one 4-byte load, the fourth byte masked off (little-endian
+ * host, checked below). */
+_Static_assert(offsetof(Cpu, sti_shadow) == offsetof(Cpu, activity) + 1 &&
+               offsetof(Cpu, movss_shadow) == offsetof(Cpu, activity) + 2 &&
+               offsetof(Cpu, nmi_blocked) == offsetof(Cpu, activity) + 3,
+               "exec_unusual reads activity, sti_shadow, movss_shadow together");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "x86 hosts only");
+
+static inline bool exec_unusual(const Cpu *cpu)
+{
+    uint32_t state;
+    memcpy(&state, &cpu->activity, 4);
+    return ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | (state & 0x00ffffffu)) != 0;
+}
+
+/* A handler returned something other than ST_OK. */
+static SimStatus exec_status(Cpu *cpu, const DecodedInsn *d, SimStatus st)
+{
+    switch (st) {
+    case ST_FAULT:
+        return cpu_deliver_fault(cpu);
+    case ST_HALT:
+        /* HLT (and MWAIT) complete: the return address of a waking
+         * interrupt is the next instruction (SDM Vol.2A HLT). */
+        cpu->rip = cpu->next_rip;
+        exec_retire(cpu, d);
+        return ST_HALT;
+    case ST_STOP:
+        /* A device asked the machine to stop during port I/O: the
+         * instruction still completes (cpu/cpu.h CpuBus). Any other stop
+         * (cpu_unsupported) leaves RIP at the instruction. */
+        if (insn_table[d->desc].flags & F_IO) {
+            cpu->rip = cpu->next_rip;
+            exec_retire(cpu, d);
+        }
+        return ST_STOP;
+    default:
+        return st;
+    }
+}
+
+/* One instruction with every between-instruction rule applied. */
+static SimStatus exec_one(Cpu *cpu, const DecodedInsn *d)
+{
+    bool shadow = cpu->sti_shadow || cpu->movss_shadow;
+    bool tf = (cpu->rflags & RFLAGS_TF) != 0;
+    uint64_t rf = cpu->rflags & RFLAGS_RF;
+
+    /* RF is cleared when the instruction completes; clearing it first lets
+     * an instruction that loads RF (IRET) keep the value it loads. */
+    cpu->rflags &= ~RFLAGS_RF;
+    cpu->next_rip = cpu->rip + d->len;
+    SimStatus st = d->exec(cpu, d);
+    if (st != ST_OK) {
+        if (st != ST_FAULT)
+            return exec_status(cpu, d, st);
+        cpu->rflags |= rf;
+        st = exec_status(cpu, d, st);
+        /* The shadow covered this instruction boundary only; the fault's
+         * handler starts without it. */
+        if (shadow) {
+            cpu->sti_shadow = false;
+            cpu->movss_shadow = false;
+        }
+        return st;
+    }
+    cpu->rip = cpu->next_rip;
+    exec_retire(cpu, d);
+    /* A shadow present before this instruction ends after it (6.8.3). */
+    if (shadow) {
+        cpu->sti_shadow = false;
+        cpu->movss_shadow = false;
+    }
+    /* Single-step: a trap after an instruction that began with TF set.
+     * SIMPLIFICATION: an instruction that clears TF (POPF, or INT n whose
+     * delivery clears it) is not followed by the trap; a MOV SS/POP SS
+     * shadow defers the trap past the next instruction (6.8.3). */
+    if (tf && (cpu->rflags & RFLAGS_TF) && !cpu->movss_shadow) {
+        cpu->dr[6] |= DR6_BS;
+        return cpu_deliver_event(cpu, EV_EXCEPTION, EXC_DB, false, 0);
+    }
+    return ST_OK;
+}
+
+SimStatus cpu_step(Cpu *cpu)
+{
+    SimStatus st;
+    if (cpu->activity != CPU_ACTIVE) {
+        /* A halted vCPU wakes for a deliverable event. */
+        if (cpu->activity == CPU_HLT) {
+            st = exec_events(cpu);
+            if (st != ST_OK)
+                return st;
+        }
+        return cpu->activity == CPU_ACTIVE ? ST_OK : exec_activity_status(cpu);
+    }
+    if (!cpu->sti_shadow && !cpu->movss_shadow) {
+        uint64_t rip = cpu->rip, rsp = cpu->gpr[R_RSP];
+        uint16_t cs = cpu->seg[SEG_CS].sel;
+        st = exec_events(cpu);
+        if (st != ST_OK)
+            return st;
+        if (rip != cpu->rip || rsp != cpu->gpr[R_RSP] || cs != cpu->seg[SEG_CS].sel)
+            return ST_OK;   /* an event was delivered: that was the step */
+    }
+    const DecodedInsn *d;
+    st = icache_get(cpu, &d);
+    if (st != ST_OK)
+        return st == ST_FAULT ? cpu_deliver_fault(cpu) : st;
+    return exec_one(cpu, d);
+}
+
+SimStatus cpu_run(Cpu *cpu, uint64_t cycle_limit)
+{
+    Icache *ic = cpu->icache;
+    IcPage page = { .valid = false };
+    while (cpu->cycles < cycle_limit) {
+        SimStatus st;
+        if (SIM_UNLIKELY(exec_unusual(cpu))) {
+            page.valid = false;
+            st = cpu_step(cpu);
+            if (st != ST_OK)
+                return st;
+            continue;
+        }
+        if ((cpu->rflags & RFLAGS_IF) || cpu->nmi_pending) {
+            uint64_t rip = cpu->rip;
+            st = cpu_check_interrupts(cpu);
+            if (st != ST_OK)
+                return st;
+            if (cpu->rip != rip || exec_unusual(cpu))
+                page.valid = false;   /* an event was delivered */
+        }
+        const IcBlock *b = icache_lookup_fast(cpu, ic, &page);
+        if (SIM_UNLIKELY(!b)) {
+            page.valid = false;
+            st = icache_block(cpu, &b);
+            if (SIM_UNLIKELY(st != ST_OK)) {
+                if (st == ST_FAULT)
+                    st = cpu_deliver_fault(cpu);
+                if (st != ST_OK)
+                    return st;
+                continue;
+            }
+        }
+        uint64_t room = cycle_limit - cpu->cycles;
+        const DecodedInsn *d = b->insn, *end = d + (b->n < room ? b->n : room);
+        uint64_t rip = cpu->rip;
+        ic->smc = false;
+        for (; d < end; d++) {
+            uint64_t fall = rip + d->len;
+            cpu->next_rip = fall;
+            st = d->exec(cpu, d);
+            if (SIM_UNLIKELY(st != ST_OK)) {
+                page.valid = false;
+                st = exec_status(cpu, d, st);
+                if (st != ST_OK)
+                    return st;
+                break;
+            }
+            rip = cpu->next_rip;
+            cpu->rip = rip;
+            exec_retire(cpu, d);
+            if (SIM_UNLIKELY((rip != fall) | ic->smc | exec_unusual(cpu)))
+                break;
+        }
+        /* A system instruction may have changed paging, CS or the mode. */
+        if (b->sys_end)
+            page.valid = false;
+    }
+    return ST_BUDGET;
+}

@@ -173,6 +173,7 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
 
     load_guest_state(cpu, vmcs, v->entry_ctls);
     cpu->vmx_non_root = true;
+    vmx_set_fixed_bits(cpu, true, v->proc2 & VMXM_PROC2_UNRESTRICTED_GUEST);
 
     uint32_t bad_msr = load_msr_area(cpu, vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_ADDR),
                                      (uint32_t)vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_COUNT));

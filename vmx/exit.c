@@ -202,6 +202,7 @@ SimStatus vmx_vmexit(Cpu *cpu, const VmxExitInfo *info)
         v->shadow_loaded = false;
     }
     cpu->vmx_non_root = false;
+    vmx_set_fixed_bits(cpu, true, false);
     load_host_state(cpu, vmcs, exit_ctls);
     if (!load_msr_area(cpu, vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_ADDR),
                        (uint32_t)vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_COUNT)))

@@ -106,6 +106,7 @@ SimStatus op_vmxon_Mq(Cpu *cpu, const DecodedInsn *d)
         v->vmxon_ptr = addr;
         v->current_vmcs = VMX_INVALID_POINTER;
         v->vmxon = true;
+        vmx_set_fixed_bits(cpu, true, false);
         vmx_succeed(cpu);
         return ST_OK;
     }
@@ -138,6 +139,7 @@ SimStatus op_vmxoff(Cpu *cpu, const DecodedInsn *d)
     }
     v->vmxon = false;
     v->current_vmcs = VMX_INVALID_POINTER;
+    vmx_set_fixed_bits(cpu, false, false);
     vmx_succeed(cpu);
     return ST_OK;
 }

@@ -10,6 +10,10 @@
 /* Would these CR0/CR4 values be allowed in VMX operation (SDM 23.8
  * "Restrictions on VMX Operation", IA32_VMX_CR0/CR4_FIXED0/1)? */
 bool vmx_cr_values_allowed(const Cpu *cpu, uint64_t cr0, uint64_t cr4);
+/* Set the CR0/CR4 bits VMX operation fixes (SDM 23.8): none outside VMX
+ * operation; PE and PG free in non-root operation with unrestricted guest
+ * (SDM 25.3). */
+void vmx_set_fixed_bits(Cpu *cpu, bool in_vmx_operation, bool unrestricted_guest);
 /* Does the VMCS field exist on this vCPU's model (Appendix B notes)? */
 bool vmx_field_exists(const Cpu *cpu, VmcsField f);
 /* Is an EPTP one VM entry would accept (SDM 24.6.11)? */

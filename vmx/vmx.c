@@ -48,6 +48,20 @@ bool vmx_cr_values_allowed(const Cpu *cpu, uint64_t cr0, uint64_t cr4)
            (cr4 & c->cr4_fixed0) == c->cr4_fixed0 && !(cr4 & ~c->cr4_fixed1);
 }
 
+void vmx_set_fixed_bits(Cpu *cpu, bool in_vmx_operation, bool unrestricted_guest)
+{
+    const VmxCaps *c = &cpu->vmx->caps;
+    if (!in_vmx_operation) {
+        cpu->cr0_must1 = cpu->cr4_must1 = 0;
+        cpu->cr0_may1 = cpu->cr4_may1 = ~0ull;
+        return;
+    }
+    cpu->cr0_must1 = c->cr0_fixed0 & ~(unrestricted_guest ? (uint64_t)(CR0_PE | CR0_PG) : 0);
+    cpu->cr0_may1 = c->cr0_fixed1;
+    cpu->cr4_must1 = c->cr4_fixed0;
+    cpu->cr4_may1 = c->cr4_fixed1;
+}
+
 bool vmx_field_exists(const Cpu *cpu, VmcsField f)
 {
     uint32_t allowed1[VMX_CONTROL_KIND_COUNT];
