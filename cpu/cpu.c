@@ -14,19 +14,12 @@
  */
 #include "cpu/cpu.h"
 
+#include "cpu/msr.h"
+
 #include <string.h>
 
-/* MSR indices of the reset values this file consults (SDM Vol.4 ch. 2). */
-#define MSR_IA32_MISC_ENABLE 0x1a0u
-
 /* IA32_APIC_BASE fields (SDM Vol.3 11.4.4 "Local APIC Status and Location"). */
-#define APIC_BASE_DEFAULT 0xfee00000ull
 #define APIC_BASE_BSP     BIT(8)
-#define APIC_BASE_EN      BIT(11)
-
-/* IA32_PAT power-up value (SDM Vol.3 12.12.4 "Programming the PAT"):
- * PA0..PA7 = WB, WT, UC-, UC, WB, WT, UC-, UC. */
-#define PAT_RESET 0x0007040600070406ull
 
 /* DR6 and DR7 after reset (SDM Vol.3 Table 10-1). */
 #define DR6_RESET 0xffff0ff0ull
@@ -127,13 +120,10 @@ void cpu_reset(Cpu *cpu)
     cpu->fpu.ftw = 0xffff;
     cpu->fpu.mxcsr = 0x1f80;
 
-    /* MSRs with architectural reset values. */
+    /* MSRs: reset values of cpu/msrs.def, or the CPU model's where it
+     * gives one (PAT, APIC base with the BSP bit, MISC_ENABLE, ...). */
     memset(&cpu->msr, 0, sizeof(cpu->msr));
-    cpu->msr.pat = PAT_RESET;
-    cpu->msr.apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN |
-                         (cpu->index == 0 ? APIC_BASE_BSP : 0);
-    const MsrValue *misc = cpu_model_msr(cpu->model, MSR_IA32_MISC_ENABLE);
-    cpu->msr.misc_enable = misc ? misc->value : 0;
+    msr_reset(cpu);
 
     /* After RESET the bootstrap processor runs and the others wait for a
      * startup IPI (SDM Vol.3 9.4.1 "BSP and AP Processors"); vCPU 0 is

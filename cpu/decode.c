@@ -562,7 +562,7 @@ opcode:;
 
     /* LOCK only on rows that allow it, with a memory destination
      * (SDM Vol.2A LOCK: otherwise #UD). */
-    if ((pfx & D_LOCK) && (!(flags & F_LOCK) || !slot->modrm || d->mod == 3))
+    if ((pfx & D_LOCK) && (!(flags & F_LOCKABLE) || !slot->modrm || d->mod == 3))
         return DECODE_UD;
 
     if (m64 && rex)

@@ -20,6 +20,8 @@
  */
 #include "cpu/deliver.h"
 
+#include "vmx/vmx.h"
+
 #include <glib.h>
 
 #include "cpu/fault.h"
@@ -426,6 +428,11 @@ static const char *const triple_reason[32] = {
 
 static SimStatus shutdown(Cpu *cpu, uint8_t second)
 {
+    /* In VMX non-root operation a triple fault is a VM exit (SDM 25.2). */
+    if (cpu->vmx_non_root) {
+        cpu->delivering = -1;
+        return vmx_triple_fault_exit(cpu);
+    }
     cpu->activity = CPU_SHUTDOWN;
     cpu->delivering = -1;
     const char *why = second < ARRAY_SIZE(triple_reason) ? triple_reason[second] : NULL;
@@ -448,6 +455,21 @@ static SimStatus deliver_loop(Cpu *cpu, Event ev)
         cpu->delivering_kind = (uint8_t)ev.kind;
         cpu->delivering_has_error = ev.has_error;
         cpu->delivering_error = ev.error;
+        if (SIM_UNLIKELY(cpu->vmx_non_root)) {
+            /* Exceptions consult the exception bitmap before delivery
+             * (SDM 25.2); a #PF that exits leaves CR2 alone (27.1). */
+            unsigned type = ev.kind == EV_EXCEPTION ? 3 : ev.kind == EV_SOFTWARE_EXC ? 6
+                          : ev.kind == EV_PRIV_SOFTWARE_EXC ? 5 : 0;
+            if (type) {
+                SimStatus x = vmx_exception_exit(cpu, ev.vector, ev.has_error, ev.error, type);
+                if (x != ST_OK) {
+                    cpu->delivering = -1;
+                    return x;
+                }
+            }
+            if (round == 0 && ev.kind == EV_EXCEPTION && ev.vector == EXC_PF)
+                cpu->cr2 = cpu->fault.cr2;
+        }
         SimStatus st = deliver_one(cpu, &ev);
         if (st != ST_FAULT) {
             cpu->delivering = -1;
@@ -486,7 +508,7 @@ SimStatus cpu_deliver_fault(Cpu *cpu)
     const CpuFault *f = &cpu->fault;
     /* SDM Vol.3 4.7 "Page-Fault Exceptions": CR2 receives the linear
      * address that caused the fault. */
-    if (f->vector == EXC_PF)
+    if (f->vector == EXC_PF && !cpu->vmx_non_root)
         cpu->cr2 = f->cr2;
     return deliver_loop(cpu, (Event){ EV_EXCEPTION, f->vector, f->has_error, f->error });
 }

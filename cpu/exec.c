@@ -27,6 +27,7 @@
 
 #include "cpu/deliver.h"
 #include "cpu/internal.h"
+#include "vmx/vmx.h"
 
 #define DR6_BS (1ull << 14)   /* SDM Vol.3 18.2.3 "Debug Status Register" */
 
@@ -55,7 +56,8 @@ static inline SimStatus exec_events(Cpu *cpu)
 }
 
 /* Anything that needs cpu_step's full treatment of the next instruction:
- * TF or RF set, an interrupt shadow, or a vCPU not active. activity,
+ * TF or RF set, an interrupt shadow, a vCPU not active, or VMX non-root
+ * operation. activity,
  * sti_shadow and movss_shadow are adjacent bytes of Cpu, followed by
  * nmi_blocked: one 4-byte load, the fourth byte masked off (little-endian
  * host, checked below). */
@@ -69,7 +71,18 @@ static inline bool exec_unusual(const Cpu *cpu)
 {
     uint32_t state;
     memcpy(&state, &cpu->activity, 4);
-    return ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | (state & 0x00ffffffu)) != 0;
+    /* VMX non-root operation runs one instruction at a time through
+     * cpu_step, which asks vmx/ before each (SDM 25.1). */
+    return ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | (state & 0x00ffffffu) |
+            cpu->vmx_non_root) != 0;
+}
+
+/* Deliver a pending fault; a VM exit it caused (VMX non-root operation)
+ * has already switched state, so the run goes on. */
+static SimStatus exec_fault(Cpu *cpu)
+{
+    SimStatus st = cpu_deliver_fault(cpu);
+    return st == ST_VMEXIT ? ST_OK : st;
 }
 
 /* A handler returned something other than ST_OK. */
@@ -77,7 +90,7 @@ static SimStatus exec_status(Cpu *cpu, const DecodedInsn *d, SimStatus st)
 {
     switch (st) {
     case ST_FAULT:
-        return cpu_deliver_fault(cpu);
+        return exec_fault(cpu);
     case ST_HALT:
         /* HLT (and MWAIT) complete: the return address of a waking
          * interrupt is the next instruction (SDM Vol.2A HLT). */
@@ -93,6 +106,10 @@ static SimStatus exec_status(Cpu *cpu, const DecodedInsn *d, SimStatus st)
             exec_retire(cpu, d);
         }
         return ST_STOP;
+    case ST_VMEXIT:
+        /* A VMX transition (VM exit, or a VM entry by VMLAUNCH/VMRESUME)
+         * replaced RIP and the rest of the state: nothing to commit. */
+        return ST_OK;
     default:
         return st;
     }
@@ -109,7 +126,18 @@ static SimStatus exec_one(Cpu *cpu, const DecodedInsn *d)
      * an instruction that loads RF (IRET) keep the value it loads. */
     cpu->rflags &= ~RFLAGS_RF;
     cpu->next_rip = cpu->rip + d->len;
-    SimStatus st = d->exec(cpu, d);
+    SimStatus st;
+    /* In VMX non-root operation the instruction may cause a VM exit
+     * instead of executing (SDM 25.1.2, 25.1.3). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root)) {
+        st = vmx_before_insn(cpu, d);
+        if (st != ST_OK) {
+            if (st == ST_FAULT)
+                cpu->rflags |= rf;
+            return exec_status(cpu, d, st);
+        }
+    }
+    st = d->exec(cpu, d);
     if (st != ST_OK) {
         if (st != ST_FAULT)
             return exec_status(cpu, d, st);
@@ -153,6 +181,15 @@ SimStatus cpu_step(Cpu *cpu)
         }
         return cpu->activity == CPU_ACTIVE ? ST_OK : exec_activity_status(cpu);
     }
+    if (SIM_UNLIKELY(cpu->vmx_non_root)) {
+        /* Window exits, external-interrupt and NMI exiting come before
+         * the guest sees an event (SDM 25.2). */
+        st = vmx_pending_event_exits(cpu);
+        if (st == ST_VMEXIT)
+            return ST_OK;
+        if (st != ST_OK)
+            return st;
+    }
     if (!cpu->sti_shadow && !cpu->movss_shadow) {
         uint64_t rip = cpu->rip, rsp = cpu->gpr[R_RSP];
         uint16_t cs = cpu->seg[SEG_CS].sel;
@@ -165,7 +202,7 @@ SimStatus cpu_step(Cpu *cpu)
     const DecodedInsn *d;
     st = icache_get(cpu, &d);
     if (st != ST_OK)
-        return st == ST_FAULT ? cpu_deliver_fault(cpu) : st;
+        return st == ST_FAULT ? exec_fault(cpu) : st;
     return exec_one(cpu, d);
 }
 
@@ -196,7 +233,7 @@ SimStatus cpu_run(Cpu *cpu, uint64_t cycle_limit)
             st = icache_block(cpu, &b);
             if (SIM_UNLIKELY(st != ST_OK)) {
                 if (st == ST_FAULT)
-                    st = cpu_deliver_fault(cpu);
+                    st = exec_fault(cpu);
                 if (st != ST_OK)
                     return st;
                 continue;

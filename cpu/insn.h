@@ -60,7 +60,7 @@ enum { MAP_1B, MAP_0F, MAP_0F38, MAP_0F3A, MAP_COUNT };
 
 /* Flags (column 8). */
 #define F_NONE     0u
-#define F_LOCK     0x01u   /* LOCK prefix allowed (memory form) */
+#define F_LOCKABLE     0x01u   /* LOCK prefix allowed (memory form) */
 #define F_DEF64    0x02u   /* operand size defaults to 64 in 64-bit mode */
 #define F_FORCE64  0x04u   /* operand size is 64 in 64-bit mode, 66 ignored */
 #define F_BRANCH   0x08u   /* may change RIP other than by length: ends a

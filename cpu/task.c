@@ -8,6 +8,8 @@
  */
 #include "cpu/task.h"
 
+#include "vmx/vmx.h"
+
 #include "cpu/fault.h"
 #include "cpu/mem.h"
 
@@ -192,6 +194,12 @@ static SimStatus load_segments(Cpu *cpu, const TaskState *t, uint32_t ext)
 SimStatus task_switch(Cpu *cpu, uint16_t sel, const SegDesc *tss, TaskSource src,
                       uint64_t eip, uint32_t ext, bool has_error, uint32_t error)
 {
+    /* In VMX non-root operation every task switch is a VM exit
+     * (SDM Vol.3 25.1.2, 25.4.2 "Treatment of Task Switches"). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root)) {
+        static const unsigned source[] = { [TASK_CALL] = 0, [TASK_IRET] = 1, [TASK_JMP] = 2, [TASK_INT] = 3 };
+        return vmx_task_switch_exit(cpu, sel, source[src]);
+    }
     /* Checks on the incoming TSS descriptor (Table 8-1; JMP, CALL, INT n
      * and IRET "Operation"): in the GDT, an available TSS (busy for
      * IRET), present, with a limit that holds the whole TSS. */

@@ -47,14 +47,16 @@ void vmx_fail(Cpu *cpu, unsigned error)
 }
 
 /* The #UD conditions every VMX instruction shares: VMX absent, outside VMX
- * operation (except VMXON), CR0.PE = 0, RFLAGS.VM = 1, or compatibility
- * mode (IA32_EFER.LMA = 1 and CS.L = 0). */
+ * operation (except VMXON), CR0.PE = 0, CR4.VMXE = 0 (VMXON's pseudocode;
+ * in VMX operation CR4.VMXE is fixed to 1), RFLAGS.VM = 1, or
+ * compatibility mode (IA32_EFER.LMA = 1 and CS.L = 0). */
 static bool vmx_ud(const Cpu *cpu, bool needs_vmx_operation)
 {
     const VmxCpu *v = cpu->vmx;
     if (!v || (needs_vmx_operation && !v->vmxon))
         return true;
-    return !(cpu->cr0 & CR0_PE) || (cpu->rflags & RFLAGS_VM) || cpu->mode == MODE_COMPAT;
+    return !(cpu->cr0 & CR0_PE) || !(cpu->cr4 & CR4_VMXE) || (cpu->rflags & RFLAGS_VM) ||
+           cpu->mode == MODE_COMPAT;
 }
 
 static bool pointer_bad(const Cpu *cpu, uint64_t addr)

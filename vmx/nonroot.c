@@ -420,9 +420,29 @@ SimStatus vmx_triple_fault_exit(Cpu *cpu)
     return vmx_vmexit(cpu, &info);
 }
 
-SimStatus vmx_window_exits(Cpu *cpu)
+/* Qualification (SDM 27.2.1, Table 27-2): selector in 15:0, source in
+ * 31:30. Task switches through a task gate in the IDT also record the
+ * event in the IDT-vectoring information. SIMPLIFICATION: that
+ * IDT-vectoring record is not filled yet. */
+SimStatus vmx_task_switch_exit(Cpu *cpu, uint16_t selector, unsigned source)
+{
+    VmxExitInfo info = {
+        .reason = EXIT_REASON_TASK_SWITCH,
+        .qualification = selector | ((uint64_t)source << 30),
+        .instruction_len = source == 3 ? 0 : (uint8_t)(cpu->next_rip - cpu->rip),
+    };
+    return vmx_vmexit(cpu, &info);
+}
+
+SimStatus vmx_pending_event_exits(Cpu *cpu)
 {
     VmxCpu *v = cpu->vmx;
+    bool shadow = cpu->sti_shadow || cpu->movss_shadow;
+    /* An NMI with NMI exiting: blocked only by MOV-SS blocking and by NMI
+     * blocking (virtual NMIs aside). */
+    if (cpu->nmi_pending && (v->pin & VMXM_PIN_NMI_EXITING) && !cpu->movss_shadow &&
+        !cpu->nmi_blocked)
+        return vmx_nmi_exit(cpu);
     /* SDM 25.2: interrupt window — RFLAGS.IF = 1 and no blocking by STI or
      * MOV SS; NMI window — no NMI blocking (virtual NMIs) and no MOV-SS
      * blocking. NMI-window exits have priority. */
@@ -430,10 +450,15 @@ SimStatus vmx_window_exits(Cpu *cpu)
         VmxExitInfo info = { .reason = EXIT_REASON_NMI_WINDOW };
         return vmx_vmexit(cpu, &info);
     }
-    if ((v->proc & VMXM_PROC_INTR_WINDOW_EXITING) && (cpu->rflags & RFLAGS_IF) &&
-        !cpu->sti_shadow && !cpu->movss_shadow) {
+    if ((v->proc & VMXM_PROC_INTR_WINDOW_EXITING) && (cpu->rflags & RFLAGS_IF) && !shadow) {
         VmxExitInfo info = { .reason = EXIT_REASON_INTERRUPT_WINDOW };
         return vmx_vmexit(cpu, &info);
     }
+    /* External-interrupt exiting: RFLAGS.IF does not block the exit, an
+     * interrupt shadow does (SDM 24.6.1, 25.2). */
+    if ((v->pin & VMXM_PIN_EXTINT_EXITING) && !shadow &&
+        cpu->bus && cpu->bus->intr_pending &&
+        cpu->bus->intr_pending(cpu->bus_opaque, cpu, false) >= 0)
+        return vmx_external_interrupt_exit(cpu);
     return ST_OK;
 }

@@ -69,8 +69,13 @@ SimStatus vmx_exception_exit(Cpu *cpu, uint8_t vector, bool has_error, uint32_t 
 SimStatus vmx_external_interrupt_exit(Cpu *cpu);
 SimStatus vmx_nmi_exit(Cpu *cpu);
 SimStatus vmx_triple_fault_exit(Cpu *cpu);
-/* Interrupt-window and NMI-window exits, checked between instructions. */
-SimStatus vmx_window_exits(Cpu *cpu);
+/* Task switch: source 0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT. */
+SimStatus vmx_task_switch_exit(Cpu *cpu, uint16_t selector, unsigned source);
+/* Between instructions in non-root operation: NMI-window and
+ * interrupt-window exits, then NMIs and external interrupts that the
+ * pin-based controls turn into exits (SDM 25.2, priorities of SDM 6.9).
+ * ST_OK when nothing exits. */
+SimStatus vmx_pending_event_exits(Cpu *cpu);
 
 /* Fill the per-row rules (once per vCPU) and the actions (at VM entry). */
 void vmx_nonroot_init(VmxCpu *v);

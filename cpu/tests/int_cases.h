@@ -13,7 +13,7 @@
 #ifndef CPU_TESTS_INT_CASES_H
 #define CPU_TESTS_INT_CASES_H
 
-/* cpu/insn.h before <glib.h>: glib pulls in <unistd.h>, whose F_LOCK the
+/* cpu/insn.h before <glib.h>: glib pulls in <unistd.h>, whose F_LOCKABLE the
  * instruction-table flag of the same name then redefines silently (a
  * system header's redefinition draws no warning). */
 #include "cpu/decode.h"

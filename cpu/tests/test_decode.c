@@ -365,6 +365,14 @@ static void test_immediate_sizes(void **state)
     assert_int_equal(DEC(M64, &d, 0xe8, 0, 0, 0, 0x80), DECODE_OK);
     assert_int_equal(d.len, 5);
     assert_int_equal((int64_t)d.imm, -2147483648ll);
+    /* Near branches ignore 66 in 64-bit mode (SDM Vol.2A CALL: operand
+     * size fixed at 64 bits): still rel32. */
+    assert_int_equal(DEC(M64, &d, 0x66, 0xe8, 0, 0, 0, 0), DECODE_OK);
+    assert_int_equal(d.len, 6);
+    assert_int_equal(d.opsize, 8);
+    /* ... but select rel16 in 32-bit mode. */
+    assert_int_equal(DEC(M32, &d, 0x66, 0xe8, 0, 0), DECODE_OK);
+    assert_int_equal(d.len, 4);
     /* test Eb, Ib (F6 /0) vs not Eb (F6 /2): immediate per row */
     assert_int_equal(DEC(M32, &d, 0xf6, 0xc0, 0x01), DECODE_OK);
     assert_int_equal(d.len, 3);

@@ -160,7 +160,7 @@ static void setup_vmcs(void)
 
 void test_main(void)
 {
-    if (!(cpuid(1, 0).ecx & (1u << 5))) {
+    if (!(cpuid(1, 0).c & (1u << 5))) {
         report_skip("CPUID.1:ECX.VMX is 0: no VMX on this processor");
         return;
     }
@@ -235,8 +235,9 @@ void test_main(void)
     setup_vmcs();
     f = vmx_run(1);
     report((f >> 63) != 0, "VMLAUNCH enters the guest and a VM exit returns to HOST_RIP");
-    report(vmread(EXIT_REASON) == 10, "CPUID in the guest: exit reason 10");
-    report(vmread(GUEST_RIP) == (uint64_t)guest_cpuid_insn, "GUEST_RIP is the CPUID instruction");
+    uint64_t reason = vmread(EXIT_REASON);
+    report(reason == 10, "CPUID in the guest: exit reason 10 (got 0x%lx, qualification 0x%lx)", reason, vmread(EXIT_QUALIFICATION));
+    report(vmread(GUEST_RIP) == (uint64_t)guest_cpuid_insn, "GUEST_RIP is the CPUID instruction (got 0x%lx)", vmread(GUEST_RIP));
     report(vmread(EXIT_INSTRUCTION_LEN) == 2, "VM-exit instruction length of CPUID is 2");
     vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTRUCTION_LEN));
     f = vmx_run(0);
