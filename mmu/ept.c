@@ -107,6 +107,16 @@ EptStatus ept_translate(const EptCtx *ctx, uint64_t gpa, unsigned access, EptRes
     if (!allowed)
         return EPT_VIOLATION;
 
+    if (ad && ctx->pml_index && (access & EPT_ACC_WRITE) && !(leaf & EPTE_D)) {
+        /* SDM 28.2.6.1: before the dirty flag goes from 0 to 1, log the
+         * guest-physical page; an index outside 0-511 is a log-full event
+         * and the access does not complete. */
+        uint64_t index = *ctx->pml_index & 0xffff;
+        if (index > 511)
+            return EPT_PML_FULL;
+        physmem_write(ctx->pm, ctx->pml_address + 8 * index, 8, gpa & ~0xfffull);
+        *ctx->pml_index = (index - 1) & 0xffff;
+    }
     if (ad) {
         /* SDM 28.2.4: set A in every entry used, D in the leaf for writes.
          * Only entries that change are written back. */

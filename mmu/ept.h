@@ -32,11 +32,25 @@
 /* EPTP bits (SDM Vol.3 24.6.11). */
 #define EPTP_AD      (1ull << 6)
 
-/* IA32_VMX_EPT_VPID_CAP bits used here (SDM Appendix A.10). */
-#define EPT_CAP_EXEC_ONLY (1ull << 0)
-#define EPT_CAP_WALK5     (1ull << 7)
-#define EPT_CAP_2M        (1ull << 16)
-#define EPT_CAP_1G        (1ull << 17)
+/* IA32_VMX_EPT_VPID_CAP bits (SDM Appendix A.10 "VPID and EPT
+ * Capabilities"); the one definition for mmu/ and vmx/. */
+#define EPT_CAP_EXEC_ONLY   (1ull << 0)
+#define EPT_CAP_WALK4       (1ull << 6)
+#define EPT_CAP_WALK5       (1ull << 7)
+#define EPT_CAP_UC          (1ull << 8)
+#define EPT_CAP_WB          (1ull << 14)
+#define EPT_CAP_2M          (1ull << 16)
+#define EPT_CAP_1G          (1ull << 17)
+#define EPT_CAP_INVEPT      (1ull << 20)
+#define EPT_CAP_AD          (1ull << 21)
+#define EPT_CAP_ADVANCED_INFO (1ull << 22)
+#define EPT_CAP_INVEPT_SINGLE (1ull << 25)
+#define EPT_CAP_INVEPT_ALL  (1ull << 26)
+#define VPID_CAP_INVVPID    (1ull << 32)
+#define VPID_CAP_INVVPID_ADDRESS (1ull << 40)
+#define VPID_CAP_INVVPID_SINGLE  (1ull << 41)
+#define VPID_CAP_INVVPID_ALL     (1ull << 42)
+#define VPID_CAP_INVVPID_SINGLE_NONGLOBAL (1ull << 43)
 
 /* What the access is (SDM 28.2.3.2 "EPT Violations"). */
 enum {
@@ -55,12 +69,18 @@ typedef struct EptCtx {
     uint64_t caps;                /* IA32_VMX_EPT_VPID_CAP */
     uint8_t maxphyaddr;
     bool mbec;                    /* mode-based execute control */
+    /* Page-modification logging (SDM 28.2.6): when pml_index is not NULL
+     * (enable PML with EPTP[6]), each dirty flag the walk sets from 0 to 1
+     * logs the guest-physical page at pml_address + 8 * index. */
+    uint64_t pml_address;
+    uint64_t *pml_index;          /* the VMCS's PML-index field */
 } EptCtx;
 
 typedef enum EptStatus {
     EPT_OK = 0,
     EPT_VIOLATION,                /* exit reason 48 */
     EPT_MISCONFIG,                /* exit reason 49 */
+    EPT_PML_FULL,                 /* exit reason 62: the log is full */
 } EptStatus;
 
 typedef struct EptResult {

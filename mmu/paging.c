@@ -204,7 +204,7 @@ static PagingStatus set_ad_flags(const PagingCtx *ctx, WalkStep *steps,
             set |= PTE_D;
         if (!set)
             continue;
-        PagingPhysReq req = { PHYS_SET_BITS, steps[i].gpa, esize, set, lin, acc };
+        PagingPhysReq req = { PHYS_SET_BITS, steps[i].gpa, esize, set, lin, acc, 0 };
         PagingStatus st = phys_ref(ctx, &req);
         if (st)
             return st;
@@ -220,7 +220,7 @@ PagingStatus paging_walk(const PagingCtx *ctx, uint64_t lin, unsigned acc,
                            .writable = true, .dirty = true };
     if (ctx->mode == PAGING_OFF) {
         res->gpa = lin;
-        PagingPhysReq req = { PHYS_FINAL, lin, 0, 0, lin, acc };
+        PagingPhysReq req = { PHYS_FINAL, lin, 0, 0, lin, acc, 0 };
         PagingStatus st = phys_ref(ctx, &req);
         res->gpa = req.gpa;
         return st;
@@ -265,7 +265,7 @@ PagingStatus paging_walk(const PagingCtx *ctx, uint64_t lin, unsigned acc,
         unsigned shift = 12 + (level - 1) * (esize == 4 ? 10 : 9);
         unsigned idx_mask = esize == 4 ? 0x3ff : 0x1ff;
         uint64_t gpa = table + ((lin >> shift) & idx_mask) * esize;
-        PagingPhysReq req = { PHYS_READ_ENTRY, gpa, esize, 0, lin, acc };
+        PagingPhysReq req = { PHYS_READ_ENTRY, gpa, esize, 0, lin, acc, 0 };
         PagingStatus st = phys_ref(ctx, &req);
         if (st)
             return st;
@@ -318,7 +318,10 @@ PagingStatus paging_walk(const PagingCtx *ctx, uint64_t lin, unsigned acc,
         return st;
     res->dirty = (steps[n - 1].entry & PTE_D) != 0;
 
-    PagingPhysReq req = { PHYS_FINAL, res->gpa, 0, 0, lin, acc };
+    PagingPhysReq req = { PHYS_FINAL, res->gpa, 0, 0, lin, acc,
+                          (uint8_t)((res->user ? PHYS_LIN_USER : 0) |
+                                    (res->writable ? PHYS_LIN_WRITABLE : 0) |
+                                    (res->nx ? PHYS_LIN_XD : 0)) };
     st = phys_ref(ctx, &req);
     res->gpa = req.gpa;
     return st;
@@ -332,7 +335,7 @@ bool paging_read_pdptes(const PagingCtx *ctx, uint64_t cr3, uint64_t out[4])
     uint64_t rsvd = BITS(2, 1) | BITS(8, 5) | BITS(63, maxphy(ctx));
     uint64_t tmp[4];
     for (unsigned i = 0; i < 4; i++) {
-        PagingPhysReq req = { PHYS_READ_ENTRY, base + 8 * i, 8, 0, 0, 0 };
+        PagingPhysReq req = { PHYS_READ_ENTRY, base + 8 * i, 8, 0, 0, 0, 0 };
         if (phys_ref(ctx, &req))
             return false;
         tmp[i] = req.val;

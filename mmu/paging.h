@@ -57,7 +57,13 @@ typedef struct PagingPhysReq {
     uint64_t val;
     uint64_t lin;       /* the linear address being translated */
     unsigned acc;       /* PG_ACC_* of the translation */
+    uint8_t lin_perms;  /* PHYS_FINAL: PHYS_LIN_* of the translation (EPT's
+                           mode-based execute and advanced exit information) */
 } PagingPhysReq;
+
+#define PHYS_LIN_USER     1u   /* U/S = 1 at every level */
+#define PHYS_LIN_WRITABLE 2u   /* R/W = 1 at every level */
+#define PHYS_LIN_XD       4u   /* execute-disable */
 
 typedef PagingStatus (*PagingPhysFn)(void *opaque, PagingPhysReq *req);
 

@@ -231,6 +231,37 @@ static void test_accessed_and_dirty_flags(void **state)
     assert_int_equal(physmem_read(&w->pm, ROOT, 8) & EPTE_A, 0);
 }
 
+static void test_page_modification_log(void **state)
+{
+    World *w = *state;
+    uint64_t perms[5] = { 0, ALL, ALL, ALL, ALL };
+    build(w, 1, perms, 0);
+    uint64_t log = 0x200000, index = 1;
+    w->ctx.eptp |= EPTP_AD;
+    w->ctx.pml_address = log;
+    w->ctx.pml_index = &index;
+    EptResult r;
+    /* A read sets no dirty flag: nothing is logged (SDM 28.2.6.1). */
+    assert_int_equal(ept_translate(&w->ctx, GPA, EPT_ACC_READ, &r), EPT_OK);
+    assert_int_equal(index, 1);
+    /* The first write logs the 4-KByte-aligned GPA at index 1, then 0. */
+    assert_int_equal(ept_translate(&w->ctx, GPA, EPT_ACC_WRITE, &r), EPT_OK);
+    assert_int_equal(physmem_read(&w->pm, log + 8, 8), GPA & ~0xfffull);
+    assert_int_equal(index, 0);
+    /* The dirty flag is now set: a second write logs nothing. */
+    assert_int_equal(ept_translate(&w->ctx, GPA, EPT_ACC_WRITE, &r), EPT_OK);
+    assert_int_equal(index, 0);
+    /* Index 0 is still in range; after it the index wraps to FFFFH and the
+     * next logging write is a log-full event that does not complete. */
+    build(w, 1, perms, 0);
+    assert_int_equal(ept_translate(&w->ctx, GPA, EPT_ACC_WRITE, &r), EPT_OK);
+    assert_int_equal(index, 0xffff);
+    build(w, 1, perms, 0);
+    uint64_t pte = ROOT + 0x3000 + 8 * ((GPA >> 12) & 511);
+    assert_int_equal(ept_translate(&w->ctx, GPA, EPT_ACC_WRITE, &r), EPT_PML_FULL);
+    assert_int_equal(physmem_read(&w->pm, pte, 8) & EPTE_D, 0);
+}
+
 static void test_five_level_walk_and_suppress_ve(void **state)
 {
     World *w = *state;
@@ -256,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_access_matrix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misconfig_memory_types_and_reserved_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accessed_and_dirty_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_modification_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_five_level_walk_and_suppress_ve, setup, teardown),
     };
     return cmocka_run_group_tests_name("mmu_ept", tests, NULL, NULL);
