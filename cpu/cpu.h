@@ -19,6 +19,7 @@
 #include "base/status.h"
 #include "cpu/arch.h"
 #include "cpu/cpu_model.h"
+#include "mmu/ept.h"
 #include "mmu/physmem.h"
 #include "mmu/tlb.h"
 
@@ -84,11 +85,21 @@ typedef struct CpuMsrState {
 
 /* A pending exception, recorded by whoever detected it (STYLE 4). */
 typedef struct CpuFault {
-    uint8_t vector;
+    uint8_t vector;        /* or CPU_FAULT_EPT */
     bool has_error;
     uint32_t error;
     uint64_t cr2;          /* #PF: faulting linear address */
+    /* CPU_FAULT_EPT: an EPT violation or misconfiguration in VMX non-root
+     * operation, which cpu/deliver.c turns into a VM exit (48 or 49). */
+    uint8_t ept_status;    /* EptStatus */
+    uint64_t ept_qualification;
+    uint64_t ept_gpa;
+    uint64_t ept_linear;
+    bool ept_suppress_ve;  /* the EPT entry's suppress-#VE bit */
 } CpuFault;
+
+/* Not an exception vector: the fault is an EPT-induced VM exit. */
+#define CPU_FAULT_EPT 0xff
 
 typedef struct Cpu Cpu;
 
@@ -110,6 +121,33 @@ typedef struct CpuBus {
     bool (*msr_write)(void *opaque, Cpu *cpu, uint32_t index, uint64_t value,
                       SimStatus *st);
 } CpuBus;
+
+/* The number of rows in the instruction table (cpu/insn_all.def), for
+ * tables indexed by DecodedInsn.desc. */
+enum {
+    CPU_INSN_ROWS = 0
+#define INSN(name, map, opcode, constraint, operands, handler, feature, flags) + 1
+#include "cpu/insn_all.def"
+};
+
+/* The timing model's per-vCPU costs (ARCHITECTURE "Timing model"),
+ * precomputed once from a cost model (sim/costs.c) so that charging is one
+ * add. All zero, as cpu_init leaves them: one cycle per instruction and
+ * nothing else. */
+typedef struct CpuCosts {
+    /* Cycles beyond the first that an instruction of row DecodedInsn.desc
+     * retires with, by DecodedInsn.mod: 0-2 memory-operand forms, 3 the
+     * register form (and rows without ModRM). */
+    uint16_t insn[CPU_INSN_ROWS][4];
+    uint32_t walk[2][8];   /* a TLB miss, by [EPT in force][PagingMode]:
+                              penalty plus the paging-structure (and EPT)
+                              references of the walk */
+    uint32_t event;        /* delivering an exception or interrupt */
+    uint32_t vmexit;       /* VM-exit transition */
+    uint32_t vmentry;      /* VM-entry transition */
+} CpuCosts;
+
+struct Profiler;
 
 typedef struct Icache Icache;
 struct Machine;
@@ -160,6 +198,8 @@ struct Cpu {
     uint64_t icount;       /* retired instructions */
     uint64_t cycles;       /* this vCPU's clock */
     uint64_t rng_state;    /* RDRAND/RDSEED: deterministic, seeded from id */
+    CpuCosts costs;        /* timing model (sim/costs.c) */
+    struct Profiler *profiler; /* exit profiler (traces/profile.h), or NULL */
 
     /* --- links --- */
     const CpuModel *model;
@@ -172,6 +212,10 @@ struct Cpu {
      * IA32_VMX_CR0/CR4_FIXED0/1 on VMXON and VM entry; outside VMX
      * operation must1 = 0 and may1 = all ones. */
     uint64_t cr0_must1, cr0_may1, cr4_must1, cr4_may1;
+    /* EPT in force (VMX non-root operation with "enable EPT"), set by vmx/
+     * at VM entry, NULL otherwise: every guest-physical reference then goes
+     * through ept_translate (SDM Vol.3 28.2). */
+    const EptCtx *ept;
     bool vmx_non_root;     /* in VMX non-root operation: the run loop asks
                               vmx/ before instructions and events */
     uint32_t index;        /* vCPU number */

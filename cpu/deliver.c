@@ -451,10 +451,11 @@ static SimStatus deliver_loop(Cpu *cpu, Event ev)
     /* Each round turns a benign event into a contributory or page-fault
      * one, those into #DF, and #DF into shutdown. */
     for (unsigned round = 0; round < 8; round++) {
-        cpu->delivering = ev.vector;
-        cpu->delivering_kind = (uint8_t)ev.kind;
-        cpu->delivering_has_error = ev.has_error;
-        cpu->delivering_error = ev.error;
+        /* In VMX non-root operation an exception that exits while an
+         * earlier event is being delivered records that earlier event as
+         * IDT-vectoring information (SDM Vol.3 27.2.3): cpu->delivering
+         * names the event whose delivery is under way (-1 in round 0),
+         * so it is updated only after the exit check. */
         if (SIM_UNLIKELY(cpu->vmx_non_root)) {
             /* Exceptions consult the exception bitmap before delivery
              * (SDM 25.2); a #PF that exits leaves CR2 alone (27.1). */
@@ -470,10 +471,15 @@ static SimStatus deliver_loop(Cpu *cpu, Event ev)
             if (round == 0 && ev.kind == EV_EXCEPTION && ev.vector == EXC_PF)
                 cpu->cr2 = cpu->fault.cr2;
         }
+        cpu->delivering = ev.vector;
+        cpu->delivering_kind = (uint8_t)ev.kind;
+        cpu->delivering_has_error = ev.has_error;
+        cpu->delivering_error = ev.error;
         SimStatus st = deliver_one(cpu, &ev);
         if (st != ST_FAULT) {
             cpu->delivering = -1;
             if (st == ST_OK) {
+                cpu->cycles += cpu->costs.event;   /* timing model */
                 cpu->activity = CPU_ACTIVE;
                 cpu->sti_shadow = false;
                 cpu->movss_shadow = false;
@@ -483,6 +489,13 @@ static SimStatus deliver_loop(Cpu *cpu, Event ev)
             return st;
         }
         const CpuFault *f = &cpu->fault;
+        /* An EPT-induced exit while delivering an event (SDM 28.2.3).
+         * SIMPLIFICATION: the IDT-vectoring information of the event being
+         * delivered is not recorded yet. */
+        if (f->vector == CPU_FAULT_EPT) {
+            cpu->delivering = -1;
+            return vmx_ept_exit(cpu);
+        }
         if (ev.kind == EV_EXCEPTION && ev.vector == EXC_DF)
             return shutdown(cpu, f->vector);
         ExcClass first = exc_class(ev.kind, ev.vector);
@@ -506,6 +519,9 @@ static SimStatus deliver_loop(Cpu *cpu, Event ev)
 SimStatus cpu_deliver_fault(Cpu *cpu)
 {
     const CpuFault *f = &cpu->fault;
+    /* An EPT violation or misconfiguration is a VM exit (SDM 28.2.3). */
+    if (f->vector == CPU_FAULT_EPT)
+        return vmx_ept_exit(cpu);
     /* SDM Vol.3 4.7 "Page-Fault Exceptions": CR2 receives the linear
      * address that caused the fault. */
     if (f->vector == EXC_PF && !cpu->vmx_non_root)

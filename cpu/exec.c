@@ -31,12 +31,13 @@
 
 #define DR6_BS (1ull << 14)   /* SDM Vol.3 18.2.3 "Debug Status Register" */
 
-/* The one place an instruction's cost is added to the vCPU clock (the
- * timing model of ARCHITECTURE "Timing model" replaces the constant). */
+/* The one place an instruction's cost is added to the vCPU clock: one
+ * cycle plus the row's precomputed extra for its operand form (CpuCosts,
+ * ARCHITECTURE "Timing model"). */
 static inline void exec_retire(Cpu *cpu, const DecodedInsn *d)
 {
     cpu->icount++;
-    cpu->cycles += 1;
+    cpu->cycles += 1u + cpu->costs.insn[d->desc][d->mod];
 }
 
 static SimStatus exec_activity_status(const Cpu *cpu)
@@ -75,6 +76,17 @@ static inline bool exec_unusual(const Cpu *cpu)
      * cpu_step, which asks vmx/ before each (SDM 25.1). */
     return ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | (state & 0x00ffffffu) |
             cpu->vmx_non_root) != 0;
+}
+
+/* exec_unusual after an instruction of a block that returned ST_OK:
+ * vmx_non_root cannot have changed, since entering VMX non-root operation
+ * (VMLAUNCH, VMRESUME) returns ST_VMEXIT, which ends the block, and a
+ * block never starts in non-root operation. */
+static inline bool exec_unusual_in_block(const Cpu *cpu)
+{
+    uint32_t state;
+    memcpy(&state, &cpu->activity, 4);
+    return ((cpu->rflags & (RFLAGS_TF | RFLAGS_RF)) | (state & 0x00ffffffu)) != 0;
 }
 
 /* Deliver a pending fault; a VM exit it caused (VMX non-root operation)
@@ -163,6 +175,10 @@ static SimStatus exec_one(Cpu *cpu, const DecodedInsn *d)
      * delivery clears it) is not followed by the trap; a MOV SS/POP SS
      * shadow defers the trap past the next instruction (6.8.3). */
     if (tf && (cpu->rflags & RFLAGS_TF) && !cpu->movss_shadow) {
+        /* In VMX non-root operation a pending MTF VM exit comes first and
+         * the trap becomes a pending debug exception (SDM Vol.3 25.5.2). */
+        if (SIM_UNLIKELY(cpu->vmx_non_root) && vmx_mtf_before_debug_trap(cpu, DR6_BS))
+            return ST_OK;
         cpu->dr[6] |= DR6_BS;
         return cpu_deliver_event(cpu, EV_EXCEPTION, EXC_DB, false, 0);
     }
@@ -172,6 +188,17 @@ static SimStatus exec_one(Cpu *cpu, const DecodedInsn *d)
 SimStatus cpu_step(Cpu *cpu)
 {
     SimStatus st;
+    bool non_root = cpu->vmx_non_root;
+    if (SIM_UNLIKELY(non_root)) {
+        /* MTF, preemption-timer and window exits, and external-interrupt
+         * and NMI exiting come before the guest sees an event; they also
+         * end the HLT state (SDM Vol.3 25.2, 25.5). */
+        st = vmx_pending_event_exits(cpu);
+        if (st == ST_VMEXIT)
+            return ST_OK;
+        if (st != ST_OK)
+            return st;
+    }
     if (cpu->activity != CPU_ACTIVE) {
         /* A halted vCPU wakes for a deliverable event. */
         if (cpu->activity == CPU_HLT) {
@@ -181,29 +208,31 @@ SimStatus cpu_step(Cpu *cpu)
         }
         return cpu->activity == CPU_ACTIVE ? ST_OK : exec_activity_status(cpu);
     }
-    if (SIM_UNLIKELY(cpu->vmx_non_root)) {
-        /* Window exits, external-interrupt and NMI exiting come before
-         * the guest sees an event (SDM 25.2). */
-        st = vmx_pending_event_exits(cpu);
-        if (st == ST_VMEXIT)
-            return ST_OK;
-        if (st != ST_OK)
-            return st;
-    }
     if (!cpu->sti_shadow && !cpu->movss_shadow) {
         uint64_t rip = cpu->rip, rsp = cpu->gpr[R_RSP];
         uint16_t cs = cpu->seg[SEG_CS].sel;
         st = exec_events(cpu);
         if (st != ST_OK)
             return st;
-        if (rip != cpu->rip || rsp != cpu->gpr[R_RSP] || cs != cpu->seg[SEG_CS].sel)
-            return ST_OK;   /* an event was delivered: that was the step */
+        if (rip != cpu->rip || rsp != cpu->gpr[R_RSP] || cs != cpu->seg[SEG_CS].sel) {
+            /* An event was delivered: that was the step. */
+            if (SIM_UNLIKELY(non_root) && cpu->vmx_non_root)
+                vmx_after_step(cpu);
+            return ST_OK;
+        }
     }
     const DecodedInsn *d;
     st = icache_get(cpu, &d);
     if (st != ST_OK)
-        return st == ST_FAULT ? exec_fault(cpu) : st;
-    return exec_one(cpu, d);
+        st = st == ST_FAULT ? exec_fault(cpu) : st;
+    else
+        st = exec_one(cpu, d);
+    /* An instruction (or a fault's delivery) that stayed in non-root
+     * operation ends where a monitor trap flag VM exit is pending (SDM
+     * Vol.3 25.5.2); HLT too, the exit then wakes the vCPU. */
+    if (SIM_UNLIKELY(non_root) && cpu->vmx_non_root && (st == ST_OK || st == ST_HALT))
+        vmx_after_step(cpu);
+    return st;
 }
 
 SimStatus cpu_run(Cpu *cpu, uint64_t cycle_limit)
@@ -257,7 +286,7 @@ SimStatus cpu_run(Cpu *cpu, uint64_t cycle_limit)
             rip = cpu->next_rip;
             cpu->rip = rip;
             exec_retire(cpu, d);
-            if (SIM_UNLIKELY((rip != fall) | ic->smc | exec_unusual(cpu)))
+            if (SIM_UNLIKELY((rip != fall) | ic->smc | exec_unusual_in_block(cpu)))
                 break;
         }
         /* A system instruction may have changed paging, CS or the mode. */

@@ -41,6 +41,58 @@ static uint8_t cpu_maxphyaddr(const Cpu *cpu)
     return m ? m : 36;
 }
 
+/* EPT hook for the walk (mmu/paging.h ctx->phys): each guest-physical
+ * reference is translated by EPT; a violation or misconfiguration is
+ * recorded as CPU_FAULT_EPT with the exit qualification of SDM 27.2.1
+ * Table 27-7: bit 7 (guest-linear address valid) always, bit 8 for the
+ * final translation (0: a guest paging-structure access), and with
+ * advanced information (IA32_VMX_EPT_VPID_CAP[22]) bits 9-11. */
+static PagingStatus ept_phys(void *opaque, PagingPhysReq *req)
+{
+    Cpu *cpu = opaque;
+    const EptCtx *ept = cpu->ept;
+    unsigned acc;
+    uint64_t qual = BIT(7);
+    switch (req->op) {
+    case PHYS_READ_ENTRY:
+        acc = EPT_ACC_READ | EPT_ACC_PAGING;
+        break;
+    case PHYS_SET_BITS:
+        acc = EPT_ACC_WRITE | EPT_ACC_PAGING;
+        break;
+    default:
+        acc = (req->acc & PG_ACC_WRITE) ? EPT_ACC_WRITE
+            : (req->acc & PG_ACC_EXEC) ? EPT_ACC_FETCH : EPT_ACC_READ;
+        if (req->lin_perms & PHYS_LIN_USER)
+            acc |= EPT_ACC_USER;
+        qual |= BIT(8);
+        if (ept->caps & EPT_CAP_ADVANCED_INFO)
+            qual |= ((req->lin_perms & PHYS_LIN_USER) ? BIT(9) : 0) |
+                    ((req->lin_perms & PHYS_LIN_WRITABLE) ? BIT(10) : 0) |
+                    ((req->lin_perms & PHYS_LIN_XD) ? BIT(11) : 0);
+        break;
+    }
+    EptResult r;
+    EptStatus st = ept_translate(ept, req->gpa, acc, &r);
+    if (st != EPT_OK) {
+        cpu->fault = (CpuFault){
+            .vector = CPU_FAULT_EPT, .ept_status = (uint8_t)st,
+            .ept_qualification = r.qualification | qual,
+            .ept_gpa = req->gpa, .ept_linear = req->lin, .ept_suppress_ve = r.suppress_ve,
+        };
+        return PAGING_PHYS_FAULT;
+    }
+    if (req->op == PHYS_FINAL) {
+        req->gpa = r.hpa;
+        return PAGING_OK;
+    }
+    PagingPhysReq host = *req;
+    host.gpa = r.hpa;
+    PagingStatus ps = paging_phys_direct(cpu->pm, &host);
+    req->val = host.val;
+    return ps;
+}
+
 static void paging_ctx(const Cpu *cpu, PagingCtx *ctx)
 {
     bool on = (cpu->cr0 & CR0_PG) != 0;
@@ -60,6 +112,8 @@ static void paging_ctx(const Cpu *cpu, PagingCtx *ctx)
         .pkru = cpu->pkru,
         .maxphyaddr = cpu_maxphyaddr(cpu),
         .pm = cpu->pm,
+        .phys = cpu->ept ? ept_phys : NULL,
+        .phys_opaque = (void *)cpu,
     };
 }
 
@@ -147,6 +201,7 @@ static SimStatus SIM_MUST_CHECK xlate(Cpu *cpu, uint64_t lin, unsigned acc,
     tlb_set_pcid(&cpu->tlb, (uint16_t)(cpu->cr3 & TLB_PCID_MASK));
     PagingCtx ctx;
     paging_ctx(cpu, &ctx);
+    cpu->cycles += cpu->costs.walk[cpu->ept != NULL][ctx.mode];   /* timing model */
     unsigned pacc = (kind == ACC_WRITE ? PG_ACC_WRITE : 0) |
                     (kind == ACC_EXEC ? PG_ACC_EXEC : 0) |
                     (half == TLB_USER ? PG_ACC_USER : 0) |
@@ -155,6 +210,8 @@ static SimStatus SIM_MUST_CHECK xlate(Cpu *cpu, uint64_t lin, unsigned acc,
     PagingStatus ps = paging_walk(&ctx, lin, pacc, &res);
     if (ps == PAGING_PF)
         return cpu_pf(cpu, lin, res.error);
+    if (ps == PAGING_PHYS_FAULT)
+        return ST_FAULT;                     /* CPU_FAULT_EPT, recorded by ept_phys */
     if (ps != PAGING_OK)
         return cpu_unsupported(cpu, "guest-physical reference refused during a paging walk");
 

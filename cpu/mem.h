@@ -41,6 +41,48 @@ static inline const TlbEntry *cpu_tlb_hit(const Cpu *cpu, uint64_t lin,
     return tag == tlb_key(lin, cpu->cr3) ? e : NULL;
 }
 
+/*
+ * The inline fast path of data accesses through a segment in 64-bit mode:
+ * whether `size` bytes at seg:offset can go straight to RAM (else take
+ * cpu_read/cpu_write, which apply every rule). It applies exactly the checks cpu_read/cpu_write make first: only
+ * FS and GS bases count and every byte must be canonical (SDM Vol.3 3.4.4
+ * "Segment Loading Instructions in IA-32e Mode", 3.3.7.1 "Canonical
+ * Addressing"); the access stays within one page; no alignment check can
+ * apply (#AC, SDM Vol.3 6.15, needs CPL 3 with CR0.AM and RFLAGS.AC); and
+ * the TLB tag of each kind asked for (read, write, or both for a
+ * read-modify-write) hits. True with the host address in *host; false
+ * when the access must take the slow path. Addresses canonical only with 5-level paging
+ * take the slow path (the fast test is the 48-bit one, and a 48-bit
+ * canonical address is canonical in both).
+ */
+static inline __attribute__((always_inline)) bool
+cpu_fast_host(const Cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
+              bool read, bool write, uint8_t **host)
+{
+    if (SIM_UNLIKELY(cpu->mode != MODE_LONG64))
+        return false;
+    uint64_t lin = offset;
+    if (SIM_UNLIKELY(seg == SEG_FS || seg == SEG_GS))
+        lin += cpu->seg[seg].base;
+    if (SIM_UNLIKELY((uint64_t)((int64_t)lin >> 47) + 1 > 1))
+        return false;
+    unsigned pgoff = (unsigned)lin & 0xfffu;
+    if (SIM_UNLIKELY(pgoff + size > 0x1000u))
+        return false;
+    unsigned user = cpu->cpl == 3;
+    if (SIM_UNLIKELY(user && (cpu->cr0 & CR0_AM) && (cpu->rflags & RFLAGS_AC)))
+        return false;
+    const TlbEntry *e = &cpu->tlb.e[user][tlb_index(lin)];
+    uint64_t key = tlb_key(lin, cpu->cr3);
+    if (SIM_UNLIKELY((read && e->lin_read != key) || (write && e->lin_write != key)))
+        return false;
+    uint8_t *h = e->host;
+    if (h == NULL)
+        __builtin_unreachable();   /* a hit is always RAM (above) */
+    *host = h + pgoff;
+    return true;
+}
+
 /* Data accesses through a segment: size 1, 2, 4, 8, 10 or 16 bytes. */
 SimStatus SIM_MUST_CHECK cpu_read(Cpu *cpu, unsigned seg, uint64_t offset,
                                   unsigned size, void *out);

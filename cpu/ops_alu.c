@@ -23,8 +23,13 @@
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-static inline uint64_t alu_compute(const Cpu *cpu, unsigned op, unsigned size,
-                                   uint64_t a, uint64_t b, uint64_t *f)
+/* The helpers below take the operand size as a parameter; the handlers
+ * call them with a constant (directly, or through INT_SIZED_V), and
+ * forced inlining turns each into straight-line code for its size. */
+#define ALU_INLINE static inline __attribute__((always_inline))
+
+ALU_INLINE uint64_t alu_compute(const Cpu *cpu, unsigned op, unsigned size,
+                                uint64_t a, uint64_t b, uint64_t *f)
 {
     unsigned cf = (cpu->rflags & RFLAGS_CF) ? 1 : 0;
     switch (op) {
@@ -39,17 +44,24 @@ static inline uint64_t alu_compute(const Cpu *cpu, unsigned op, unsigned size,
     }
 }
 
-/* Destination E (register or memory). */
-static inline SimStatus alu_dst_E(Cpu *cpu, const DecodedInsn *d, unsigned op,
-                                  unsigned size, uint64_t src)
+/* Destination E (register or memory); CMP only reads it. The generic
+ * form, through cpu/mem.c for memory. */
+ALU_INLINE SimStatus alu_E(Cpu *cpu, const DecodedInsn *d, unsigned size,
+                           unsigned op, uint64_t src)
 {
     uint64_t a, f;
-    SimStatus st = int_read_E(cpu, d, size, &a);
-    if (st)
-        return st;
-    uint64_t r = alu_compute(cpu, op, size, a, src, &f);
-    if (op != ALU_CMP) {
-        st = int_write_E(cpu, d, size, r);
+    SimStatus st;
+    if (op == ALU_CMP) {
+        st = int_read_E(cpu, d, size, &a);
+        if (st)
+            return st;
+        alu_compute(cpu, op, size, a, src, &f);
+    } else {
+        IntRmw m = { 0 };
+        st = int_rmw_read(cpu, d, size, &m, &a);
+        if (st)
+            return st;
+        st = int_rmw_write(cpu, d, size, &m, alu_compute(cpu, op, size, a, src, &f));
         if (st)
             return st;
     }
@@ -57,9 +69,24 @@ static inline SimStatus alu_dst_E(Cpu *cpu, const DecodedInsn *d, unsigned op,
     return ST_OK;
 }
 
+/* The same without calls (int_fast_E); false when E needs cpu/mem.c. */
+ALU_INLINE bool alu_E_fast(Cpu *cpu, const DecodedInsn *d, unsigned size,
+                           unsigned op, uint64_t src)
+{
+    uint8_t *h;
+    uint64_t f;
+    if (!int_fast_E(cpu, d, size, true, op != ALU_CMP, &h))
+        return false;
+    uint64_t r = alu_compute(cpu, op, size, int_fast_get(cpu, d, size, h), src, &f);
+    if (op != ALU_CMP)
+        int_fast_put(cpu, d, size, h, r);
+    int_set_flags(cpu, RFLAGS_ARITH, f);
+    return true;
+}
+
 /* Destination a register (G, or AL/rAX for the accumulator forms). */
-static inline SimStatus alu_dst_reg(Cpu *cpu, unsigned op, unsigned size,
-                                    unsigned reg, bool rex, uint64_t src)
+ALU_INLINE SimStatus alu_dst_reg(Cpu *cpu, unsigned op, unsigned size,
+                                 unsigned reg, bool rex, uint64_t src)
 {
     uint64_t f;
     uint64_t r = alu_compute(cpu, op, size, cpu_reg_read(cpu, reg, size, rex), src, &f);
@@ -69,8 +96,37 @@ static inline SimStatus alu_dst_reg(Cpu *cpu, unsigned op, unsigned size,
     return ST_OK;
 }
 
-static inline SimStatus alu_G_E(Cpu *cpu, const DecodedInsn *d, unsigned op,
-                                unsigned size)
+ALU_INLINE bool alu_E_G_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return alu_E_fast(cpu, d, size, op, int_get_G(cpu, d, size));
+}
+
+ALU_INLINE bool alu_E_I_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return alu_E_fast(cpu, d, size, op, d->imm);
+}
+
+ALU_INLINE bool alu_G_E_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    uint8_t *h;
+    if (!int_fast_E(cpu, d, size, true, false, &h))
+        return false;
+    alu_dst_reg(cpu, op, size, d->reg, int_rex(d), int_fast_get(cpu, d, size, h));
+    return true;
+}
+
+/* The generic forms (operand size and operation not constant). */
+INT_SLOW SimStatus alu_E_G_slow(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return alu_E(cpu, d, size, op, int_get_G(cpu, d, size));
+}
+
+INT_SLOW SimStatus alu_E_I_slow(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return alu_E(cpu, d, size, op, d->imm);
+}
+
+INT_SLOW SimStatus alu_G_E_slow(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
 {
     uint64_t src;
     SimStatus st = int_read_E(cpu, d, size, &src);
@@ -79,25 +135,44 @@ static inline SimStatus alu_G_E(Cpu *cpu, const DecodedInsn *d, unsigned op,
     return alu_dst_reg(cpu, op, size, d->reg, int_rex(d), src);
 }
 
+ALU_INLINE SimStatus alu_A_I(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return alu_dst_reg(cpu, op, size, R_RAX, false, d->imm);
+}
+
+/* One handler per row: the fast form at a constant size, else the generic
+ * form. */
 #define ALU_FORMS(name, OP)                                                      \
     SimStatus op_##name##_Eb_Gb(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_dst_E(cpu, d, OP, 1, int_get_G(cpu, d, 1)); }                   \
+    { return alu_E_G_fast(cpu, d, 1, OP) ? ST_OK : alu_E_G_slow(cpu, d, 1, OP); } \
     SimStatus op_##name##_Ev_Gv(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_dst_E(cpu, d, OP, d->opsize, int_get_G(cpu, d, d->opsize)); }   \
+    {                                                                            \
+        return INT_SIZED_V(alu_E_G_fast, cpu, d, OP) ? ST_OK                     \
+                                                     : alu_E_G_slow(cpu, d, d->opsize, OP); \
+    }                                                                            \
     SimStatus op_##name##_Gb_Eb(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_G_E(cpu, d, OP, 1); }                                           \
+    { return alu_G_E_fast(cpu, d, 1, OP) ? ST_OK : alu_G_E_slow(cpu, d, 1, OP); } \
     SimStatus op_##name##_Gv_Ev(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_G_E(cpu, d, OP, d->opsize); }                                   \
+    {                                                                            \
+        return INT_SIZED_V(alu_G_E_fast, cpu, d, OP) ? ST_OK                     \
+                                                     : alu_G_E_slow(cpu, d, d->opsize, OP); \
+    }                                                                            \
     SimStatus op_##name##_AL_Ib(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_dst_reg(cpu, OP, 1, R_RAX, false, d->imm); }                    \
+    { return alu_A_I(cpu, d, 1, OP); }                                           \
     SimStatus op_##name##_rAX_Iz(Cpu *cpu, const DecodedInsn *d)                 \
-    { return alu_dst_reg(cpu, OP, d->opsize, R_RAX, false, d->imm); }            \
+    { return INT_SIZED_V(alu_A_I, cpu, d, OP); }                                 \
     SimStatus op_##name##_Eb_Ib(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_dst_E(cpu, d, OP, 1, d->imm); }                                 \
+    { return alu_E_I_fast(cpu, d, 1, OP) ? ST_OK : alu_E_I_slow(cpu, d, 1, OP); } \
     SimStatus op_##name##_Ev_Iz(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_dst_E(cpu, d, OP, d->opsize, d->imm); }                         \
+    {                                                                            \
+        return INT_SIZED_V(alu_E_I_fast, cpu, d, OP) ? ST_OK                     \
+                                                     : alu_E_I_slow(cpu, d, d->opsize, OP); \
+    }                                                                            \
     SimStatus op_##name##_Ev_Ib(Cpu *cpu, const DecodedInsn *d)                  \
-    { return alu_dst_E(cpu, d, OP, d->opsize, d->imm); }
+    {                                                                            \
+        return INT_SIZED_V(alu_E_I_fast, cpu, d, OP) ? ST_OK                     \
+                                                     : alu_E_I_slow(cpu, d, d->opsize, OP); \
+    }
 
 ALU_FORMS(add, ALU_ADD)
 ALU_FORMS(or, ALU_OR)
@@ -109,48 +184,49 @@ ALU_FORMS(xor, ALU_XOR)
 ALU_FORMS(cmp, ALU_CMP)
 
 /* INC/DEC: like ADD/SUB 1 but CF is not affected (SDM Vol.2A INC, DEC). */
-static inline SimStatus incdec_E(Cpu *cpu, const DecodedInsn *d, unsigned size,
-                                 bool dec)
+ALU_INLINE SimStatus incdec_E(Cpu *cpu, const DecodedInsn *d, unsigned size, bool dec)
 {
     uint64_t a, f;
-    SimStatus st = int_read_E(cpu, d, size, &a);
+    IntRmw m = { 0 };
+    SimStatus st = int_rmw_read(cpu, d, size, &m, &a);
     if (st)
         return st;
     uint64_t r = dec ? int_sub(size, a, 1, 0, &f) : int_add(size, a, 1, 0, &f);
-    st = int_write_E(cpu, d, size, r);
+    st = int_rmw_write(cpu, d, size, &m, r);
     if (st)
         return st;
     int_set_flags(cpu, RFLAGS_ARITH & ~RFLAGS_CF, f);
     return ST_OK;
 }
 
-static inline SimStatus incdec_Z(Cpu *cpu, const DecodedInsn *d, bool dec)
+ALU_INLINE SimStatus incdec_Z(Cpu *cpu, const DecodedInsn *d, unsigned size, bool dec)
 {
     uint64_t f;
-    uint64_t a = cpu_reg_read(cpu, d->reg, d->opsize, false);
-    uint64_t r = dec ? int_sub(d->opsize, a, 1, 0, &f) : int_add(d->opsize, a, 1, 0, &f);
-    cpu_reg_write(cpu, d->reg, d->opsize, false, r);
+    uint64_t a = cpu_reg_read(cpu, d->reg, size, false);
+    uint64_t r = dec ? int_sub(size, a, 1, 0, &f) : int_add(size, a, 1, 0, &f);
+    cpu_reg_write(cpu, d->reg, size, false, r);
     int_set_flags(cpu, RFLAGS_ARITH & ~RFLAGS_CF, f);
     return ST_OK;
 }
 
 SimStatus op_inc_Eb(Cpu *cpu, const DecodedInsn *d) { return incdec_E(cpu, d, 1, false); }
-SimStatus op_inc_Ev(Cpu *cpu, const DecodedInsn *d) { return incdec_E(cpu, d, d->opsize, false); }
+SimStatus op_inc_Ev(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(incdec_E, cpu, d, false); }
 SimStatus op_dec_Eb(Cpu *cpu, const DecodedInsn *d) { return incdec_E(cpu, d, 1, true); }
-SimStatus op_dec_Ev(Cpu *cpu, const DecodedInsn *d) { return incdec_E(cpu, d, d->opsize, true); }
-SimStatus op_inc_Zv(Cpu *cpu, const DecodedInsn *d) { return incdec_Z(cpu, d, false); }
-SimStatus op_dec_Zv(Cpu *cpu, const DecodedInsn *d) { return incdec_Z(cpu, d, true); }
+SimStatus op_dec_Ev(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(incdec_E, cpu, d, true); }
+SimStatus op_inc_Zv(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(incdec_Z, cpu, d, false); }
+SimStatus op_dec_Zv(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(incdec_Z, cpu, d, true); }
 
 /* NEG: 0 - DEST with SUB's flags, except CF = (DEST != 0) (SDM Vol.2B NEG),
  * which is what 0 - DEST's borrow gives. */
-static inline SimStatus neg_E(Cpu *cpu, const DecodedInsn *d, unsigned size)
+ALU_INLINE SimStatus neg_E(Cpu *cpu, const DecodedInsn *d, unsigned size)
 {
     uint64_t a, f;
-    SimStatus st = int_read_E(cpu, d, size, &a);
+    IntRmw m = { 0 };
+    SimStatus st = int_rmw_read(cpu, d, size, &m, &a);
     if (st)
         return st;
     uint64_t r = int_sub(size, 0, a, 0, &f);
-    st = int_write_E(cpu, d, size, r);
+    st = int_rmw_write(cpu, d, size, &m, r);
     if (st)
         return st;
     int_set_flags(cpu, RFLAGS_ARITH, f);
@@ -158,27 +234,28 @@ static inline SimStatus neg_E(Cpu *cpu, const DecodedInsn *d, unsigned size)
 }
 
 /* NOT: no flags affected (SDM Vol.2B NOT). */
-static inline SimStatus not_E(Cpu *cpu, const DecodedInsn *d, unsigned size)
+ALU_INLINE SimStatus not_E(Cpu *cpu, const DecodedInsn *d, unsigned size)
 {
     uint64_t a;
-    SimStatus st = int_read_E(cpu, d, size, &a);
+    IntRmw m = { 0 };
+    SimStatus st = int_rmw_read(cpu, d, size, &m, &a);
     if (st)
         return st;
-    return int_write_E(cpu, d, size, ~a);
+    return int_rmw_write(cpu, d, size, &m, ~a);
 }
 
 SimStatus op_neg_Eb(Cpu *cpu, const DecodedInsn *d) { return neg_E(cpu, d, 1); }
-SimStatus op_neg_Ev(Cpu *cpu, const DecodedInsn *d) { return neg_E(cpu, d, d->opsize); }
+SimStatus op_neg_Ev(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(neg_E, cpu, d); }
 SimStatus op_not_Eb(Cpu *cpu, const DecodedInsn *d) { return not_E(cpu, d, 1); }
-SimStatus op_not_Ev(Cpu *cpu, const DecodedInsn *d) { return not_E(cpu, d, d->opsize); }
+SimStatus op_not_Ev(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(not_E, cpu, d); }
 
 /* TEST: AND without writing the destination (SDM Vol.2B TEST). F6/F7 /1 is
  * not listed on the SDM's TEST page (Table A-6 leaves it blank); Intel parts
  * execute it as TEST, so those rows reuse these handlers. */
-static inline SimStatus test_E(Cpu *cpu, const DecodedInsn *d, unsigned size,
-                               uint64_t src)
+ALU_INLINE SimStatus test_E(Cpu *cpu, const DecodedInsn *d, unsigned size, bool imm)
 {
     uint64_t a, f;
+    uint64_t src = imm ? d->imm : int_get_G(cpu, d, size);
     SimStatus st = int_read_E(cpu, d, size, &a);
     if (st)
         return st;
@@ -187,23 +264,18 @@ static inline SimStatus test_E(Cpu *cpu, const DecodedInsn *d, unsigned size,
     return ST_OK;
 }
 
-SimStatus op_test_Eb_Gb(Cpu *cpu, const DecodedInsn *d) { return test_E(cpu, d, 1, int_get_G(cpu, d, 1)); }
-SimStatus op_test_Ev_Gv(Cpu *cpu, const DecodedInsn *d) { return test_E(cpu, d, d->opsize, int_get_G(cpu, d, d->opsize)); }
-SimStatus op_test_Eb_Ib(Cpu *cpu, const DecodedInsn *d) { return test_E(cpu, d, 1, d->imm); }
-SimStatus op_test_Ev_Iz(Cpu *cpu, const DecodedInsn *d) { return test_E(cpu, d, d->opsize, d->imm); }
+SimStatus op_test_Eb_Gb(Cpu *cpu, const DecodedInsn *d) { return test_E(cpu, d, 1, false); }
+SimStatus op_test_Ev_Gv(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(test_E, cpu, d, false); }
+SimStatus op_test_Eb_Ib(Cpu *cpu, const DecodedInsn *d) { return test_E(cpu, d, 1, true); }
+SimStatus op_test_Ev_Iz(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(test_E, cpu, d, true); }
 
-SimStatus op_test_AL_Ib(Cpu *cpu, const DecodedInsn *d)
+ALU_INLINE SimStatus test_A(Cpu *cpu, const DecodedInsn *d, unsigned size)
 {
     uint64_t f;
-    int_logic(1, cpu->gpr[R_RAX] & d->imm, &f);
+    int_logic(size, cpu->gpr[R_RAX] & d->imm, &f);
     int_set_flags(cpu, RFLAGS_ARITH, f);
     return ST_OK;
 }
 
-SimStatus op_test_rAX_Iz(Cpu *cpu, const DecodedInsn *d)
-{
-    uint64_t f;
-    int_logic(d->opsize, cpu->gpr[R_RAX] & d->imm, &f);
-    int_set_flags(cpu, RFLAGS_ARITH, f);
-    return ST_OK;
-}
+SimStatus op_test_AL_Ib(Cpu *cpu, const DecodedInsn *d) { return test_A(cpu, d, 1); }
+SimStatus op_test_rAX_Iz(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(test_A, cpu, d); }

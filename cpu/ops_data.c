@@ -17,24 +17,100 @@
 
 /* ---- MOV ------------------------------------------------------------------ */
 
-/* SDM Vol.2B MOV. */
-SimStatus op_mov_Eb_Gb(Cpu *cpu, const DecodedInsn *d) { return int_write_E(cpu, d, 1, int_get_G(cpu, d, 1)); }
-SimStatus op_mov_Ev_Gv(Cpu *cpu, const DecodedInsn *d) { return int_write_E(cpu, d, d->opsize, int_get_G(cpu, d, d->opsize)); }
-SimStatus op_mov_Eb_Ib(Cpu *cpu, const DecodedInsn *d) { return int_write_E(cpu, d, 1, d->imm); }
-SimStatus op_mov_Ev_Iz(Cpu *cpu, const DecodedInsn *d) { return int_write_E(cpu, d, d->opsize, d->imm); }
+/* SDM Vol.2B MOV. Each handler tries the call-free form at a constant
+ * operand size (INT_SIZED_V, int_fast_E) and else tail-calls the generic
+ * form, which goes through cpu/mem.c. */
+INT_INLINE bool mov_E_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, uint64_t v)
+{
+    uint8_t *h;
+    if (!int_fast_E(cpu, d, size, false, true, &h))
+        return false;
+    int_fast_put(cpu, d, size, h, v);
+    return true;
+}
 
-static inline SimStatus mov_G_E(Cpu *cpu, const DecodedInsn *d, unsigned size)
+INT_INLINE bool mov_E_G_fast(Cpu *cpu, const DecodedInsn *d, unsigned size)
+{
+    return mov_E_fast(cpu, d, size, int_get_G(cpu, d, size));
+}
+
+INT_INLINE bool mov_E_I_fast(Cpu *cpu, const DecodedInsn *d, unsigned size)
+{
+    return mov_E_fast(cpu, d, size, d->imm);
+}
+
+INT_SLOW SimStatus mov_E_G_slow(Cpu *cpu, const DecodedInsn *d, unsigned size)
+{
+    return int_write_E(cpu, d, size, int_get_G(cpu, d, size));
+}
+
+INT_SLOW SimStatus mov_E_I_slow(Cpu *cpu, const DecodedInsn *d, unsigned size)
+{
+    return int_write_E(cpu, d, size, d->imm);
+}
+
+SimStatus op_mov_Eb_Gb(Cpu *cpu, const DecodedInsn *d)
+{
+    return mov_E_G_fast(cpu, d, 1) ? ST_OK : mov_E_G_slow(cpu, d, 1);
+}
+
+SimStatus op_mov_Ev_Gv(Cpu *cpu, const DecodedInsn *d)
+{
+    return INT_SIZED_V(mov_E_G_fast, cpu, d) ? ST_OK : mov_E_G_slow(cpu, d, d->opsize);
+}
+
+SimStatus op_mov_Eb_Ib(Cpu *cpu, const DecodedInsn *d)
+{
+    return mov_E_I_fast(cpu, d, 1) ? ST_OK : mov_E_I_slow(cpu, d, 1);
+}
+
+SimStatus op_mov_Ev_Iz(Cpu *cpu, const DecodedInsn *d)
+{
+    return INT_SIZED_V(mov_E_I_fast, cpu, d) ? ST_OK : mov_E_I_slow(cpu, d, d->opsize);
+}
+
+/* G = E, or for MOVZX/MOVSX/MOVSXD G = E of src_size bytes zero- or
+ * sign-extended (SDM Vol.2B MOVZX, MOVSX/MOVSXD). */
+INT_INLINE bool movx_fast(Cpu *cpu, const DecodedInsn *d, unsigned size,
+                          unsigned src_size, bool sign)
+{
+    uint8_t *h;
+    if (!int_fast_E(cpu, d, src_size, true, false, &h))
+        return false;
+    uint64_t v = int_fast_get(cpu, d, src_size, h);
+    if (sign)
+        v = (uint64_t)sext(v, src_size * 8);
+    int_set_G(cpu, d, size, v);
+    return true;
+}
+
+INT_SLOW SimStatus movx(Cpu *cpu, const DecodedInsn *d, unsigned size,
+                        unsigned src_size, bool sign)
 {
     uint64_t v;
-    SimStatus st = int_read_E(cpu, d, size, &v);
+    SimStatus st = int_read_E(cpu, d, src_size, &v);
     if (st)
         return st;
+    if (sign)
+        v = (uint64_t)sext(v, src_size * 8);
     int_set_G(cpu, d, size, v);
     return ST_OK;
 }
 
-SimStatus op_mov_Gb_Eb(Cpu *cpu, const DecodedInsn *d) { return mov_G_E(cpu, d, 1); }
-SimStatus op_mov_Gv_Ev(Cpu *cpu, const DecodedInsn *d) { return mov_G_E(cpu, d, d->opsize); }
+INT_INLINE bool mov_G_E_fast(Cpu *cpu, const DecodedInsn *d, unsigned size)
+{
+    return movx_fast(cpu, d, size, size, false);
+}
+
+SimStatus op_mov_Gb_Eb(Cpu *cpu, const DecodedInsn *d)
+{
+    return mov_G_E_fast(cpu, d, 1) ? ST_OK : movx(cpu, d, 1, 1, false);
+}
+
+SimStatus op_mov_Gv_Ev(Cpu *cpu, const DecodedInsn *d)
+{
+    return INT_SIZED_V(mov_G_E_fast, cpu, d) ? ST_OK : movx(cpu, d, d->opsize, d->opsize, false);
+}
 
 /* B0-B7 and B8-BF: register in the opcode; with REX.W the immediate is 64
  * bits (SDM Vol.2B MOV, "REX.W + B8+ rd io"). */
@@ -44,11 +120,13 @@ SimStatus op_mov_Zb_Ib(Cpu *cpu, const DecodedInsn *d)
     return ST_OK;
 }
 
-SimStatus op_mov_Zv_Iv(Cpu *cpu, const DecodedInsn *d)
+INT_INLINE SimStatus mov_Z_I(Cpu *cpu, const DecodedInsn *d, unsigned size)
 {
-    cpu_reg_write(cpu, d->reg, d->opsize, true, d->imm);
+    cpu_reg_write(cpu, d->reg, size, true, d->imm);
     return ST_OK;
 }
+
+SimStatus op_mov_Zv_Iv(Cpu *cpu, const DecodedInsn *d) { return INT_SIZED_V(mov_Z_I, cpu, d); }
 
 /* A0-A3: moffs, an offset of address-size width in the instruction. */
 static inline uint64_t moffs(const DecodedInsn *d)
@@ -73,29 +151,23 @@ SimStatus op_mov_Ov_rAX(Cpu *cpu, const DecodedInsn *d) { return cpu_write_u(cpu
 
 /* ---- MOVZX MOVSX MOVSXD LEA ------------------------------------------- */
 
-/* SDM Vol.2B MOVZX, MOVSX/MOVSXD. */
-static inline SimStatus movx(Cpu *cpu, const DecodedInsn *d, unsigned src_size, bool sign)
-{
-    uint64_t v;
-    SimStatus st = int_read_E(cpu, d, src_size, &v);
-    if (st)
-        return st;
-    if (sign)
-        v = (uint64_t)sext(v, src_size * 8);
-    int_set_G(cpu, d, d->opsize, v);
-    return ST_OK;
-}
-
-SimStatus op_movzx_Gv_Eb(Cpu *cpu, const DecodedInsn *d) { return movx(cpu, d, 1, false); }
-SimStatus op_movzx_Gv_Ew(Cpu *cpu, const DecodedInsn *d) { return movx(cpu, d, 2, false); }
-SimStatus op_movsx_Gv_Eb(Cpu *cpu, const DecodedInsn *d) { return movx(cpu, d, 1, true); }
-SimStatus op_movsx_Gv_Ew(Cpu *cpu, const DecodedInsn *d) { return movx(cpu, d, 2, true); }
+/* SDM Vol.2B MOVZX, MOVSX/MOVSXD (movx above). */
+#define MOVX_FORM(name, src_size, sign)                                          \
+    SimStatus name(Cpu *cpu, const DecodedInsn *d)                               \
+    {                                                                            \
+        return INT_SIZED_V(movx_fast, cpu, d, src_size, sign)                    \
+                   ? ST_OK : movx(cpu, d, d->opsize, src_size, sign);            \
+    }
+MOVX_FORM(op_movzx_Gv_Eb, 1, false)
+MOVX_FORM(op_movzx_Gv_Ew, 2, false)
+MOVX_FORM(op_movsx_Gv_Eb, 1, true)
+MOVX_FORM(op_movsx_Gv_Ew, 2, true)
 
 /* MOVSXD without REX.W moves 16 or 32 bits unchanged ("MOVSXD r16, r/m16",
  * "MOVSXD r32, r/m32"). */
 SimStatus op_movsxd_Gv_Ed(Cpu *cpu, const DecodedInsn *d)
 {
-    return movx(cpu, d, d->opsize == 8 ? 4 : d->opsize, d->opsize == 8);
+    return movx(cpu, d, d->opsize, d->opsize == 8 ? 4 : d->opsize, d->opsize == 8);
 }
 
 /* LEA: the offset computed at the address size, then truncated or

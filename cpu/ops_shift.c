@@ -27,7 +27,10 @@
 
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
-static inline unsigned shift_count(unsigned size, uint64_t raw)
+/* The helpers take the operand size as a parameter and are forced inline:
+ * each handler passes a constant (directly or through INT_SIZED_V), which
+ * folds the size and operation switches away. */
+INT_INLINE unsigned shift_count(unsigned size, uint64_t raw)
 {
     return (unsigned)raw & (size == 8 ? 0x3f : 0x1f);
 }
@@ -35,7 +38,7 @@ static inline unsigned shift_count(unsigned size, uint64_t raw)
 /* A masked count of 0 changes no flag and no value, but a 32-bit register
  * destination is still written, so its upper half is cleared as by any
  * 32-bit register write (SDM Vol.1 3.4.1.1; Intel and AMD parts agree). */
-static inline SimStatus shift_count0(Cpu *cpu, const DecodedInsn *d, unsigned size,
+INT_INLINE SimStatus shift_count0(Cpu *cpu, const DecodedInsn *d, unsigned size,
                                      uint64_t a)
 {
     if (d->mod == 3 && size == 4)
@@ -44,9 +47,9 @@ static inline SimStatus shift_count0(Cpu *cpu, const DecodedInsn *d, unsigned si
 }
 
 /* Result and new flags (*f, within *fmask) for a masked count != 0. */
-static uint64_t shift_compute(const Cpu *cpu, unsigned op, unsigned size,
-                              uint64_t a, unsigned count, uint64_t *f,
-                              uint64_t *fmask)
+INT_INLINE uint64_t shift_compute(const Cpu *cpu, unsigned op, unsigned size,
+                                  uint64_t a, unsigned count, uint64_t *f,
+                                  uint64_t *fmask)
 {
     unsigned bits = size * 8;
     uint64_t m = size_mask(size);
@@ -127,37 +130,87 @@ static uint64_t shift_compute(const Cpu *cpu, unsigned op, unsigned size,
     }
 }
 
-static inline SimStatus shift_E(Cpu *cpu, const DecodedInsn *d, unsigned op,
-                                unsigned size, uint64_t raw)
+/* The generic form, through cpu/mem.c for memory. */
+INT_SLOW SimStatus shift_E(Cpu *cpu, const DecodedInsn *d, unsigned size,
+                           unsigned op, uint64_t raw)
 {
     uint64_t a, f, fmask;
     unsigned count = shift_count(size, raw);
-    SimStatus st = int_read_E(cpu, d, size, &a);
+    IntRmw m = { 0 };
+    SimStatus st = int_rmw_read(cpu, d, size, &m, &a);
     if (st)
         return st;
     if (count == 0)
         return shift_count0(cpu, d, size, a);
     uint64_t r = shift_compute(cpu, op, size, a, count, &f, &fmask);
-    st = int_write_E(cpu, d, size, r);
+    st = int_rmw_write(cpu, d, size, &m, r);
     if (st)
         return st;
     int_set_flags(cpu, fmask, f);
     return ST_OK;
 }
 
+/* The same without calls at a constant size (int_fast_E); false when E
+ * needs cpu/mem.c. */
+INT_INLINE bool shift_fast(Cpu *cpu, const DecodedInsn *d, unsigned size,
+                           unsigned op, uint64_t raw)
+{
+    uint8_t *h;
+    uint64_t f, fmask;
+    if (!int_fast_E(cpu, d, size, true, true, &h))
+        return false;
+    uint64_t a = int_fast_get(cpu, d, size, h);
+    unsigned count = shift_count(size, raw);
+    if (count == 0) {
+        (void)shift_count0(cpu, d, size, a);
+        return true;
+    }
+    uint64_t r = shift_compute(cpu, op, size, a, count, &f, &fmask);
+    int_fast_put(cpu, d, size, h, r);
+    int_set_flags(cpu, fmask, f);
+    return true;
+}
+
+INT_INLINE bool shift_I_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return shift_fast(cpu, d, size, op, d->imm);
+}
+
+INT_INLINE bool shift_1_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return shift_fast(cpu, d, size, op, 1);
+}
+
+INT_INLINE bool shift_CL_fast(Cpu *cpu, const DecodedInsn *d, unsigned size, unsigned op)
+{
+    return shift_fast(cpu, d, size, op, cpu->gpr[R_RCX]);
+}
+
 #define SHIFT_FORMS(name, OP)                                                   \
     SimStatus op_##name##_Eb_Ib(Cpu *cpu, const DecodedInsn *d)                 \
-    { return shift_E(cpu, d, OP, 1, d->imm); }                                  \
+    { return shift_I_fast(cpu, d, 1, OP) ? ST_OK : shift_E(cpu, d, 1, OP, d->imm); } \
     SimStatus op_##name##_Ev_Ib(Cpu *cpu, const DecodedInsn *d)                 \
-    { return shift_E(cpu, d, OP, d->opsize, d->imm); }                          \
+    {                                                                           \
+        return INT_SIZED_V(shift_I_fast, cpu, d, OP) ? ST_OK                    \
+                                                     : shift_E(cpu, d, d->opsize, OP, d->imm); \
+    }                                                                           \
     SimStatus op_##name##_Eb_1(Cpu *cpu, const DecodedInsn *d)                  \
-    { return shift_E(cpu, d, OP, 1, 1); }                                       \
+    { return shift_1_fast(cpu, d, 1, OP) ? ST_OK : shift_E(cpu, d, 1, OP, 1); } \
     SimStatus op_##name##_Ev_1(Cpu *cpu, const DecodedInsn *d)                  \
-    { return shift_E(cpu, d, OP, d->opsize, 1); }                               \
+    {                                                                           \
+        return INT_SIZED_V(shift_1_fast, cpu, d, OP) ? ST_OK                    \
+                                                     : shift_E(cpu, d, d->opsize, OP, 1); \
+    }                                                                           \
     SimStatus op_##name##_Eb_CL(Cpu *cpu, const DecodedInsn *d)                 \
-    { return shift_E(cpu, d, OP, 1, cpu->gpr[R_RCX]); }                         \
+    {                                                                           \
+        return shift_CL_fast(cpu, d, 1, OP) ? ST_OK                             \
+                                            : shift_E(cpu, d, 1, OP, cpu->gpr[R_RCX]); \
+    }                                                                           \
     SimStatus op_##name##_Ev_CL(Cpu *cpu, const DecodedInsn *d)                 \
-    { return shift_E(cpu, d, OP, d->opsize, cpu->gpr[R_RCX]); }
+    {                                                                           \
+        return INT_SIZED_V(shift_CL_fast, cpu, d, OP)                           \
+                   ? ST_OK : shift_E(cpu, d, d->opsize, OP, cpu->gpr[R_RCX]);   \
+    }
 
 SHIFT_FORMS(rol, SH_ROL)
 SHIFT_FORMS(ror, SH_ROR)

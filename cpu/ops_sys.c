@@ -25,6 +25,7 @@
 #include "cpu/msr.h"
 #include "cpu/ops_sys.h"
 #include "mmu/paging.h"
+#include "vmx/vmx.h"
 
 /* CR0 bits that exist (SDM Vol.3 2.5); others are reserved. */
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | \
@@ -257,6 +258,14 @@ SimStatus op_mov_Ry_Cy(Cpu *cpu, const DecodedInsn *d)
     case 4: v = cpu->cr4; break;
     default: v = cpu->cr8; break;
     }
+    /* VMX non-root operation: read shadows and the TPR shadow (SDM Vol.3
+     * 25.3 "Changes to Instruction Behavior in VMX Non-Root Operation"). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root)) {
+        if (d->reg == 0 || d->reg == 4)
+            v = vmx_cr_guest_read(cpu, d->reg, v);
+        else if (d->reg == 8 && vmx_tpr_shadow(cpu))
+            v = vmx_cr8_read(cpu);
+    }
     cpu_reg_write(cpu, d->rm, crdr_size(cpu), true, v);
     return ST_OK;
 }
@@ -268,6 +277,10 @@ SimStatus op_mov_Cy_Ry(Cpu *cpu, const DecodedInsn *d)
     if (cpu->cpl)
         return cpu_gp(cpu, 0);
     uint64_t v = cpu_reg_read(cpu, d->rm, crdr_size(cpu), true);
+    /* VMX non-root operation: bits the guest/host mask owns stay as they
+     * are (SDM Vol.3 25.3, MOV to CR0/CR4). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root) && (d->reg == 0 || d->reg == 4))
+        v = vmx_cr_guest_write(cpu, d->reg, v);
     switch (d->reg) {
     case 0:
         return write_cr0(cpu, v);
@@ -283,6 +296,9 @@ SimStatus op_mov_Cy_Ry(Cpu *cpu, const DecodedInsn *d)
          * "Interaction of Task Priorities between CR8 and APIC"). */
         if (v & ~0xfull)
             return cpu_gp(cpu, 0);
+        /* With "use TPR shadow" the write goes to VTPR (SDM Vol.3 29.3). */
+        if (SIM_UNLIKELY(cpu->vmx_non_root) && vmx_tpr_shadow(cpu))
+            return vmx_cr8_write(cpu, v);
         cpu->cr8 = v;
         return ST_OK;
     }
@@ -299,6 +315,9 @@ SimStatus op_lmsw_Ew(Cpu *cpu, const DecodedInsn *d)
         return st;
     uint64_t v = (cpu->cr0 & ~(uint64_t)(CR0_MP | CR0_EM | CR0_TS))
                  | (msw & (CR0_PE | CR0_MP | CR0_EM | CR0_TS));
+    /* VMX non-root: host-owned bits unmodified (SDM Vol.3 25.3 LMSW). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root))
+        v = vmx_cr_guest_write(cpu, 0, v);
     cpu_set_cr0(cpu, v);
     return ST_OK;
 }
@@ -309,7 +328,12 @@ SimStatus op_smsw_Ev(Cpu *cpu, const DecodedInsn *d)
 {
     if (sys_umip_blocks(cpu))
         return cpu_gp(cpu, 0);
-    return sys_store_Ew(cpu, d, cpu->cr0);
+    uint64_t cr0 = cpu->cr0;
+    /* VMX non-root: host-owned bits from the read shadow (SDM Vol.3 25.3
+     * SMSW). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root))
+        cr0 = vmx_cr_guest_read(cpu, 0, cr0);
+    return sys_store_Ew(cpu, d, cr0);
 }
 
 /* CLTS (SDM Vol.2A CLTS). */
@@ -317,7 +341,11 @@ SimStatus op_clts(Cpu *cpu, const DecodedInsn *d)
 {
     if (cpu->cpl)
         return cpu_gp(cpu, 0);
-    cpu_set_cr0(cpu, cpu->cr0 & ~(uint64_t)CR0_TS);
+    uint64_t v = cpu->cr0 & ~(uint64_t)CR0_TS;
+    /* VMX non-root: a TS bit the host owns stays (SDM Vol.3 25.3 CLTS). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root))
+        v = vmx_cr_guest_write(cpu, 0, v);
+    cpu_set_cr0(cpu, v);
     return ST_OK;
 }
 
@@ -626,13 +654,21 @@ static void set_edx_eax(Cpu *cpu, uint64_t v)
     cpu_reg_write(cpu, R_RDX, 4, true, v >> 32);
 }
 
+/* The TSC as RDTSC, RDTSCP and RDMSR read it: in VMX non-root operation
+ * with TSC offsetting and scaling applied (SDM Vol.3 25.3 RDTSC). */
+static uint64_t guest_tsc(const Cpu *cpu)
+{
+    uint64_t tsc = msr_tsc(cpu);
+    return SIM_UNLIKELY(cpu->vmx_non_root) ? vmx_guest_tsc(cpu, tsc) : tsc;
+}
+
 /* RDTSC/RDTSCP (SDM Vol.2B): CR4.TSD restricts them to CPL 0 in
  * protected mode. */
 SimStatus op_rdtsc(Cpu *cpu, const DecodedInsn *d)
 {
     if ((cpu->cr4 & CR4_TSD) && cpu->cpl)
         return cpu_gp(cpu, 0);
-    set_edx_eax(cpu, msr_tsc(cpu));
+    set_edx_eax(cpu, guest_tsc(cpu));
     return ST_OK;
 }
 
@@ -640,7 +676,7 @@ SimStatus op_rdtscp(Cpu *cpu, const DecodedInsn *d)
 {
     if ((cpu->cr4 & CR4_TSD) && cpu->cpl)
         return cpu_gp(cpu, 0);
-    set_edx_eax(cpu, msr_tsc(cpu));
+    set_edx_eax(cpu, guest_tsc(cpu));
     cpu_reg_write(cpu, R_RCX, 4, true, cpu->msr.tsc_aux & 0xffffffffu);
     return ST_OK;
 }
@@ -693,6 +729,10 @@ SimStatus op_rdmsr(Cpu *cpu, const DecodedInsn *d)
     SimStatus st = msr_read(cpu, (uint32_t)cpu->gpr[R_RCX], &v);
     if (st)
         return st;
+    /* RDMSR of IA32_TSC sees TSC offsetting and scaling too (SDM Vol.3
+     * 25.3 RDMSR). */
+    if (SIM_UNLIKELY(cpu->vmx_non_root) && (uint32_t)cpu->gpr[R_RCX] == MSR_IA32_TSC)
+        v = vmx_guest_tsc(cpu, v);
     set_edx_eax(cpu, v);
     return ST_OK;
 }

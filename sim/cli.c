@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "traces/profile.h"
+
 G_DEFINE_QUARK(vmxsim-cli-error-quark, cli_error)
 
 typedef enum OptionKind { KIND_RUN, KIND_IGNORED, KIND_REFUSED } OptionKind;
@@ -72,6 +74,8 @@ void cli_options_clear(CliOptions *o)
     g_free(o->cpu);
     g_free(o->serial_path);
     g_free(o->machine_file);
+    g_free(o->costs);
+    g_free(o->profile);
     memset(o, 0, sizeof(*o));
 }
 
@@ -229,6 +233,30 @@ static bool parse_machine_q(const char *v, GError **err)
     return true;
 }
 
+/* -d ITEMS: QEMU's log items; vmxsim knows "exits" (the VM-exit profile
+ * summary on stderr at exit). */
+static bool parse_debug(const char *v, CliOptions *o, GError **err)
+{
+    g_auto(GStrv) items = g_strsplit(v, ",", -1);
+    for (char **it = items; *it; it++) {
+        if (strcmp(*it, "exits"))
+            return fail(err, "-d '%s': log item '%s' is not supported (yet); "
+                        "expected exits", v, *it);
+        o->debug_exits = true;
+    }
+    return true;
+}
+
+static bool parse_profile_format(const char *v, CliOptions *o, GError **err)
+{
+    ProfileFormat f;
+    if (!profile_format_parse(v, &f))
+        return fail(err, "--profile-format '%s': expected text, csv or json", v);
+    o->have_profile_format = true;
+    o->profile_format = (int)f;
+    return true;
+}
+
 static bool cli_option(const OptionRow *r, const char *v, CliOptions *o,
                        GError **err)
 {
@@ -255,6 +283,10 @@ static bool cli_option(const OptionRow *r, const char *v, CliOptions *o,
         return true;
     case OPT_MACHINE_FILE: set_str(&o->machine_file, v); return true;
     case OPT_STATS: o->stats = true; return true;
+    case OPT_COSTS: set_str(&o->costs, v); return true;
+    case OPT_PROFILE: set_str(&o->profile, v); return true;
+    case OPT_PROFILE_FORMAT: return parse_profile_format(v, o, err);
+    case OPT_DEBUG: return parse_debug(v, o, err);
     case OPT_HELP: o->action = CLI_HELP; return true;
     case OPT_VERSION:
         if (o->action != CLI_HELP)
@@ -348,7 +380,7 @@ void cli_print_help(FILE *out)
         fprintf(out, "  %-28s %s\n", lhs, r->help);
     }
     fprintf(out, "\nQEMU options not listed here (-hda, -drive, -netdev, -s, "
-            "-S, -d, ...) are refused.\n"
+            "-S, -D, ...) are refused.\n"
             "Exit status: (v << 1) | 1 after isa-debug-exit wrote v; 1 bad "
             "input; 2 usage;\n4 unsupported guest action; 6 triple fault; 8 "
             "every vCPU halted for good.\n"

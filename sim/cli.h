@@ -44,6 +44,11 @@ typedef struct CliOptions {
     bool no_reboot;
     bool stats;
     char *machine_file;        /* --machine */
+    char *costs;               /* --costs FILE|NAME (NULL: the default) */
+    char *profile;             /* --profile FILE */
+    bool have_profile_format;
+    int profile_format;        /* --profile-format: a ProfileFormat */
+    bool debug_exits;          /* -d exits */
     unsigned ndebugexit;
     DebugExitConfig debugexit[MACHINE_MAX_DEBUGEXIT];
 } CliOptions;

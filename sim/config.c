@@ -6,8 +6,10 @@
  * validation context, so no process-wide state is changed.
  */
 #include "sim/config.h"
+#include "sim/config_xml.h"
 
 #include "mmu/physmem.h"
+#include "sim/devices/rtc.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -175,7 +177,7 @@ static void xml_fail(GError **err, XmlErrors *xe, const char *fallback)
 }
 
 /* Parse path and validate it against schema_name in the configs directory. */
-static xmlDocPtr xml_read_valid(const char *path, const char *schema_name,
+xmlDocPtr xml_read_valid(const char *path, const char *schema_name,
                                 GError **err)
 {
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
@@ -232,13 +234,13 @@ static xmlDocPtr xml_read_valid(const char *path, const char *schema_name,
     return doc;
 }
 
-static bool is_elem(xmlNodePtr n, const char *name)
+bool is_elem(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
 }
 
 /* An attribute as a g_malloc'd string (NULL if absent). */
-static char *xml_attr(xmlNodePtr n, const char *name)
+char *xml_attr(xmlNodePtr n, const char *name)
 {
     xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
     if (!v)
@@ -248,7 +250,7 @@ static char *xml_attr(xmlNodePtr n, const char *name)
     return s;
 }
 
-static bool attr_u64(const char *path, xmlNodePtr n, const char *name,
+bool attr_u64(const char *path, xmlNodePtr n, const char *name,
                      uint64_t max, uint64_t *out, GError **err)
 {
     g_autofree char *s = xml_attr(n, name);
@@ -329,6 +331,21 @@ static bool machine_devices(const char *path, xmlNodePtr devs,
             mc->has_pic = true;
             mc->pic_master = (uint16_t)v;
             mc->pic_slave = (uint16_t)w;
+        } else if (is_elem(n, "ioapic")) {
+            mc->has_ioapic = true;
+        } else if (is_elem(n, "pit")) {
+            mc->has_pit = true;
+        } else if (is_elem(n, "rtc")) {
+            mc->has_rtc = true;
+        } else if (is_elem(n, "pci")) {
+            mc->has_pci = true;
+        } else if (is_elem(n, "i8042")) {
+            mc->has_i8042 = true;
+        } else if (is_elem(n, "pmtimer")) {
+            if (!attr_u64(path, n, "iobase", 0xfffc, &v, err))
+                return false;
+            mc->has_pmtimer = true;
+            mc->pmtimer_iobase = (uint16_t)v;
         } else if (is_elem(n, "isa-debug-exit")) {
             if (mc->ndebugexit == MACHINE_MAX_DEBUGEXIT) {
                 g_set_error(err, CONFIG_ERROR, 0, "%s:%ld: at most %u "
@@ -349,6 +366,31 @@ static bool machine_devices(const char *path, xmlNodePtr devs,
             mc->debugexit[mc->ndebugexit].iosize = (uint16_t)w;
             mc->ndebugexit++;
         }
+    }
+    return true;
+}
+
+/* <clock frequency="HZ" date="YYYY-MM-DDTHH:MM:SS"/>, both optional. */
+static bool machine_clock(const char *path, xmlNodePtr n, MachineConfig *mc,
+                          GError **err)
+{
+    g_autofree char *f = xml_attr(n, "frequency");
+    if (f && (!config_parse_u64(f, &mc->cpu_hz) || mc->cpu_hz < 1000000 ||
+              mc->cpu_hz > 100000000000ull)) {
+        g_set_error(err, CONFIG_ERROR, 0, "%s:%ld: clock frequency='%s': "
+                    "expected a number of Hz from 1000000 to 100000000000",
+                    path, xmlGetLineNo(n), f);
+        return false;
+    }
+    g_autofree char *d = xml_attr(n, "date");
+    if (d) {
+        if (!rtc_parse_date(d, &mc->rtc_start)) {
+            g_set_error(err, CONFIG_ERROR, 0, "%s:%ld: clock date='%s': "
+                        "expected YYYY-MM-DDTHH:MM:SS (UTC, 1970 to 2199)",
+                        path, xmlGetLineNo(n), d);
+            return false;
+        }
+        mc->has_rtc_start = true;
     }
     return true;
 }
@@ -386,6 +428,8 @@ bool config_load_machine(const char *path, MachineConfig *mc, GError **err)
             }
             mc->ncpus = (unsigned)count;
             mc->cpu = xml_attr(n, "model");
+        } else if (is_elem(n, "clock")) {
+            ok = machine_clock(path, n, mc, err);
         } else if (is_elem(n, "devices")) {
             ok = machine_devices(path, n, mc, err);
         }

@@ -21,6 +21,9 @@
 #define MACHINE_MAX_DEBUGEXIT 4u
 #define MACHINE_MIN_RAM (2ull << 20)
 #define MACHINE_MAX_RAM (8ull << 30)
+/* Simulated core clock when the machine file has no <clock frequency>:
+ * the 2.7 GHz of the Xeon Platinum 8168 the skylake-server model is. */
+#define MACHINE_DEFAULT_CPU_HZ 2700000000ull
 
 typedef struct DebugExitConfig {
     uint16_t iobase, iosize;
@@ -41,6 +44,15 @@ typedef struct MachineConfig {
     uint16_t debugcon_iobase;
     bool has_pic;
     uint16_t pic_master, pic_slave;
+    /* <clock>: core cycles per second (0: MACHINE_DEFAULT_CPU_HZ), the
+     * single frequency every timed device derives its ticks from, and
+     * the RTC's date at power-on (seconds since 1970, UTC). */
+    uint64_t cpu_hz;
+    bool has_rtc_start;
+    int64_t rtc_start;
+    /* Chipset devices (sim/chipset.h) at their fixed PC addresses. */
+    bool has_ioapic, has_pit, has_rtc, has_pci, has_i8042, has_pmtimer;
+    uint16_t pmtimer_iobase;
     unsigned ndebugexit;
     DebugExitConfig debugexit[MACHINE_MAX_DEBUGEXIT];
 } MachineConfig;

@@ -42,6 +42,16 @@
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2badb002u
 
+/* One range of the e820-style memory map (types as the ACPI address
+ * range types: 1 memory, 2 reserved). */
+#define E820_RAM 1u
+#define E820_RESERVED 2u
+#define E820_MAX_ENTRIES 5u
+typedef struct E820Entry {
+    uint64_t base, len;
+    uint32_t type;
+} E820Entry;
+
 typedef struct BootChunk {
     uint64_t gpa;
     uint64_t len;              /* bytes at gpa; past data_len they are zero */
@@ -65,6 +75,7 @@ typedef struct BootPlan {
     uint64_t cr3;              /* BOOT_LONG64: PML4 */
     uint64_t stack_top;        /* BOOT_LONG64: initial RSP */
     uint64_t image_end;        /* first byte after the kernel (page-aligned) */
+    char *append;              /* -append ("" when none), for fw_cfg */
 } BootPlan;
 
 typedef struct BootRequest {
@@ -98,6 +109,10 @@ void loader_enter(const BootPlan *plan, Cpu *cpu);
  * (sim/boot_state.c). */
 #define BOOT_GDT_SIZE 32u
 void boot_gdt_build(uint8_t *gdt);
+
+/* The memory map the multiboot information reports (and fw_cfg's
+ * etc/e820): fills e[] (E820_MAX_ENTRIES) and returns the count. */
+unsigned loader_e820_map(const BootRam *ram, E820Entry *e);
 
 /* ---- shared by the loaders (sim/loader_*.c) ---- */
 

@@ -45,8 +45,6 @@ G_DEFINE_QUARK(vmxsim-loader-error-quark, loader_error)
 #define MBI_SIZE 128u                    /* through the framebuffer fields */
 #define MB_MOD_SIZE 16u                  /* mod_start, mod_end, string, reserved */
 #define MB_MMAP_ENTRY 24u                /* size(=20), base_addr, length, type */
-#define E820_RAM 1u
-#define E820_RESERVED 2u
 
 /* Boot area: the GDT first, then the information structure. */
 #define AREA_GDT 0u
@@ -91,6 +89,7 @@ void boot_plan_clear(BootPlan *p)
     }
     if (p->buffers)
         g_ptr_array_free(p->buffers, TRUE);
+    g_free(p->append);
     memset(p, 0, sizeof(*p));
 }
 
@@ -421,22 +420,17 @@ static bool load_modules(const BootRequest *req, const BootRam *ram,
 
 /* ---- the boot area: GDT, multiboot information, ELF64 structures ---- */
 
-typedef struct MmapEntry {
-    uint64_t base, len;
-    uint32_t type;
-} MmapEntry;
-
-static unsigned build_mmap(const BootRam *ram, MmapEntry *e)
+unsigned loader_e820_map(const BootRam *ram, E820Entry *e)
 {
     unsigned n = 0;
-    e[n++] = (MmapEntry){ 0, LOW_RAM_END, E820_RAM };
-    e[n++] = (MmapEntry){ LOW_RAM_END, EBDA_END - LOW_RAM_END, E820_RESERVED };
-    e[n++] = (MmapEntry){ BIOS_AREA_START, HIGH_RAM_START - BIOS_AREA_START,
+    e[n++] = (E820Entry){ 0, LOW_RAM_END, E820_RAM };
+    e[n++] = (E820Entry){ LOW_RAM_END, EBDA_END - LOW_RAM_END, E820_RESERVED };
+    e[n++] = (E820Entry){ BIOS_AREA_START, HIGH_RAM_START - BIOS_AREA_START,
                           E820_RESERVED };
-    e[n++] = (MmapEntry){ HIGH_RAM_START, ram->ram_below_4g - HIGH_RAM_START,
+    e[n++] = (E820Entry){ HIGH_RAM_START, ram->ram_below_4g - HIGH_RAM_START,
                           E820_RAM };
     if (ram->ram_size > ram->ram_below_4g)
-        e[n++] = (MmapEntry){ GPA_4G, ram->ram_size - ram->ram_below_4g,
+        e[n++] = (E820Entry){ GPA_4G, ram->ram_size - ram->ram_below_4g,
                               E820_RAM };
     return n;
 }
@@ -463,8 +457,8 @@ static uint64_t find_low_area(const BootPlan *plan, uint64_t size)
 static bool build_boot_area(const BootRequest *req, const BootRam *ram,
                             BootPlan *plan, GArray *mods, GError **err)
 {
-    MmapEntry mmap[5];
-    unsigned nmmap = build_mmap(ram, mmap);
+    E820Entry mmap[E820_MAX_ENTRIES];
+    unsigned nmmap = loader_e820_map(ram, mmap);
     g_autofree char *cmdline = g_strdup_printf("%s %s", req->kernel,
                                                req->append ? req->append : "");
     size_t mods_off = AREA_MBI + MBI_SIZE;
@@ -594,6 +588,7 @@ bool loader_prepare(const BootRequest *req, const BootRam *ram,
     }
     if (ok)
         plan->image_end = align_up(plan_end(plan));
+    plan->append = g_strdup(req->append ? req->append : "");
     g_autoptr(GPtrArray) mod_strings = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GArray) mods = g_array_new(FALSE, TRUE, sizeof(ModInfo));
     if (ok)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cpu/icache.h"
+#include "sim/firmware.h"
 
 G_DEFINE_QUARK(vmxsim-machine-error-quark, machine_error)
 #define MACHINE_ERROR machine_error_quark()
@@ -29,7 +30,9 @@ static SimStatus bus_io_in(void *opaque, Cpu *cpu, uint16_t port, unsigned size,
                            uint32_t *value)
 {
     Machine *m = opaque;
+    chipset_sync(&m->chip, cpu->cycles);
     SimStatus st = ioport_in(&m->io, port, size, value);
+    chipset_reschedule(&m->chip);
     if (st == ST_STOP)
         cpu->stop_reason = m->exit.reason;
     return st;
@@ -39,7 +42,15 @@ static SimStatus bus_io_out(void *opaque, Cpu *cpu, uint16_t port,
                             unsigned size, uint32_t value)
 {
     Machine *m = opaque;
+    chipset_sync(&m->chip, cpu->cycles);
     SimStatus st = ioport_out(&m->io, port, size, value);
+    chipset_reschedule(&m->chip);
+    if (m->chip.reset_requested && st == ST_OK) {
+        /* A reset source fired: stop this vCPU's turn; sim/run.c resets
+         * the machine (or stops under -no-reboot). */
+        cpu->stop_reason = m->chip.reset_source;
+        return ST_STOP;
+    }
     if (st == ST_STOP) {
         cpu->stop_reason = m->exit.reason;
         trace_emit(&m->tracer, TRACE_PORT_EXIT, cpu->index, cpu->cycles, value,
@@ -51,25 +62,56 @@ static SimStatus bus_io_out(void *opaque, Cpu *cpu, uint16_t port,
 static int bus_intr_pending(void *opaque, Cpu *cpu, bool acknowledge)
 {
     Machine *m = opaque;
-    /* External interrupts reach the bootstrap processor through the 8259
-     * (virtual wire mode); there is no local APIC to route them yet. */
-    if (!m->has_pic || cpu->index != 0)
-        return -1;
+    /* Timed chipset devices first: a PIT or RTC edge due by now. */
+    chipset_sync(&m->chip, cpu->cycles);
+    /* The local APIC decides: its highest fixed interrupt above PPR, or
+     * an 8259 interrupt through LINT0 in ExtINT mode (sim/devices/lapic.c). */
+    return lapic_intr_pending(&m->lapics.apic[cpu->index], acknowledge);
+}
+
+/* The I/O APIC's interrupt messages travel the APIC bus to the local
+ * APICs (SDM Vol.3 10.6.1 message fields; 82093AA redirection entry). */
+static bool machine_ioapic_deliver(void *opaque, uint8_t dest, uint8_t vector,
+                                   uint8_t delivery_mode, uint8_t dest_mode,
+                                   bool level)
+{
+    Machine *m = opaque;
+    ApicMsg msg = { .dest = dest, .logical = dest_mode != 0, .x2apic = false,
+                    .mode = delivery_mode, .vector = vector, .level = level,
+                    .assert = true, .shorthand = 0, .source = -1 };
+    return lapic_send(&m->lapics, &msg) == ST_OK;
+}
+
+/* A local APIC's EOI for a level-triggered vector reaches the I/O APIC
+ * (SDM Vol.3 10.8.5 "Signaling Interrupt Servicing Completion"). */
+static void machine_ioapic_eoi(void *opaque, uint8_t vector)
+{
+    Machine *m = opaque;
+    ioapic_eoi(&m->chip.ioapic, vector);
+}
+
+/* The 8259 pair drives LINT0 of every local APIC (virtual-wire mode). */
+static int machine_extint(void *opaque, bool acknowledge)
+{
+    Machine *m = opaque;
     return pic_intr_pending(&m->pic, acknowledge);
 }
 
-/* No platform-owned MSRs yet (x2APIC and APIC-base moves come with the
- * local APIC): the CPU's own MSR table answers, or raises #GP. */
+/* Platform-owned MSRs: IA32_APIC_BASE writes, IA32_TSC_DEADLINE and the
+ * x2APIC registers (800H-8FFH) belong to the local APIC; anything else is
+ * the CPU's own MSR table's. */
 static bool bus_msr_read(void *opaque, Cpu *cpu, uint32_t index,
                          uint64_t *value)
 {
-    return false;
+    Machine *m = opaque;
+    return lapic_msr_read(&m->lapics.apic[cpu->index], index, value);
 }
 
 static bool bus_msr_write(void *opaque, Cpu *cpu, uint32_t index,
                           uint64_t value, SimStatus *st)
 {
-    return false;
+    Machine *m = opaque;
+    return lapic_msr_write(&m->lapics.apic[cpu->index], index, value, st);
 }
 
 /* ---- self-modifying code wiring (cpu/icache.h, mmu/tlb.h) ---- */
@@ -134,6 +176,16 @@ static bool machine_devices(Machine *m, const MachineConfig *mc, GError **err)
                        "pic (slave 8259A)", err))
             return false;
     }
+    if (!chipset_init(&m->chip, mc, m->has_pic ? &m->pic : NULL, &m->io,
+                      &m->pm, machine_ioapic_deliver, m, err))
+        return false;
+    /* fw_cfg, as on QEMU's pc: always present (sim/firmware.h). */
+    fw_cfg_init(&m->fw_cfg, &m->pm);
+    if (!add_ports(m, PC_FW_CFG_PORT, FW_CFG_NPORTS, &fw_cfg_ops, &m->fw_cfg,
+                   "fw_cfg", err) ||
+        !add_ports(m, PC_FW_CFG_DMA_PORT, FW_CFG_DMA_NPORTS, &fw_cfg_dma_ops,
+                   &m->fw_cfg, "fw_cfg DMA", err))
+        return false;
     for (unsigned i = 0; i < mc->ndebugexit; i++) {
         DebugExit *d = &m->debugexit[m->ndebugexit++];
         debugexit_init(d, &m->exit, mc->debugexit[i].iobase,
@@ -185,9 +237,22 @@ Machine *machine_new(const MachineConfig *mc, CpuModel *model, GError **err)
         m->cpus[i].machine = (struct Machine *)m;
         m->cpus[i].vmx = vmx_cpu_new(&m->cpus[i]);
     }
+    if (!lapic_sys_init(&m->lapics, m->cpus, m->ncpus, &m->pm, &why)) {
+        g_set_error(err, MACHINE_ERROR, 0, "local APIC: %s", why);
+        machine_free(m);
+        return NULL;
+    }
     if (!machine_devices(m, mc, err)) {
         machine_free(m);
         return NULL;
+    }
+    if (m->has_pic) {
+        m->lapics.extint = machine_extint;
+        m->lapics.extint_opaque = m;
+    }
+    if (m->chip.has_ioapic) {
+        m->lapics.eoi_broadcast = machine_ioapic_eoi;
+        m->lapics.eoi_opaque = m;
     }
     return m;
 }
@@ -199,12 +264,14 @@ void machine_free(Machine *m)
     console_close(&m->console);
     for (unsigned i = 0; m->cpus && i < m->ncpus; i++)
         vmx_cpu_free(m->cpus[i].vmx);
+    lapic_sys_free(&m->lapics);
     g_free(m->cpus);
     if (m->icache)
         icache_free(m->icache);
     physmem_destroy(&m->pm);
     cpu_model_clear(&m->model);
     boot_plan_clear(&m->plan);
+    fw_cfg_clear(&m->fw_cfg);
     trace_destroy(&m->tracer);
     g_free(m->console_path);
     g_free(m);
@@ -225,17 +292,42 @@ bool machine_open_console(Machine *m, GError **err)
     return false;
 }
 
+/* What a PC's firmware leaves behind (sim/firmware.h): ACPI and MP
+ * tables, BDA words, fw_cfg items; written before the kernel is loaded. */
+static void machine_firmware(Machine *m)
+{
+    uint32_t ids[MACHINE_MAX_CPUS];
+    for (unsigned i = 0; i < m->ncpus; i++)
+        ids[i] = m->cpus[i].apic_id;
+    const CpuidLeaf *l1 = cpu_model_leaf(&m->model, 1, 0);
+    FirmwareInfo fi = {
+        .ncpus = m->ncpus, .apic_ids = ids,
+        .cpu_signature = l1 ? l1->reg[CPUID_EAX] : 0,
+        .cpu_features = l1 ? l1->reg[CPUID_EDX] : 0,
+        .has_pic = m->has_pic, .has_ioapic = m->chip.has_ioapic,
+        .has_reset_reg = m->chip.has_pci, .has_rtc = m->chip.has_rtc,
+        .pm_timer_port = m->chip.has_pmtimer ? m->chip.pmtimer_port : 0,
+    };
+    firmware_install(&m->pm, &fi);
+    BootRam ram = machine_boot_ram(m);
+    firmware_fw_cfg(&m->fw_cfg, &fi, &ram, m->plan.append ? m->plan.append : "");
+}
+
 static void machine_start(Machine *m)
 {
     for (unsigned i = 0; i < m->ncpus; i++) {
         Cpu *cpu = &m->cpus[i];
         cpu_reset(cpu);
         cpu->apic_id = i;
-        /* APs wait for INIT-SIPI (SMP start-up is a later issue). */
+        /* APs wait for INIT-SIPI (SDM Vol.3 8.4.1 "BSP and AP
+         * Processors"); the BSP's APIC is left as firmware leaves it. */
         if (i != 0)
             cpu->activity = CPU_WAIT_SIPI;
+        lapic_reset(&m->lapics.apic[i]);
     }
+    lapic_firmware_setup(&m->lapics.apic[0]);
     icache_flush(m->icache);
+    machine_firmware(m);
     loader_apply(&m->plan, &m->pm);
     loader_enter(&m->plan, &m->cpus[0]);
 }
@@ -256,6 +348,7 @@ void machine_reset(Machine *m)
         uart16550_reset(&m->uart);
     if (m->has_pic)
         pic_reset(&m->pic);
+    chipset_reset(&m->chip);
     machine_start(m);
 }
 

@@ -19,9 +19,12 @@
 #include "cpu/cpu.h"
 #include "mmu/physmem.h"
 #include "sim/config.h"
+#include "sim/chipset.h"
 #include "sim/console.h"
 #include "sim/devices/debugcon.h"
 #include "sim/devices/debugexit.h"
+#include "sim/devices/fw_cfg.h"
+#include "sim/devices/lapic.h"
 #include "sim/devices/pic.h"
 #include "sim/devices/uart16550.h"
 #include "sim/ioport.h"
@@ -54,6 +57,7 @@ typedef struct Machine {
     Cpu *cpus;
     unsigned ncpus;
     CpuBus bus;
+    LapicSys lapics;           /* the local APIC of each vCPU */
     IoPortMap io;
     Console console;
     bool has_uart;
@@ -62,8 +66,10 @@ typedef struct Machine {
     DebugCon debugcon;
     bool has_pic;
     PicPair pic;
+    Chipset chip;              /* I/O APIC, PIT, RTC, PCI, resets, PM timer */
     unsigned ndebugexit;
     DebugExit debugexit[MACHINE_MAX_DEBUGEXIT];
+    FwCfg fw_cfg;              /* QEMU's fw_cfg (sim/firmware.c fills it) */
     MachineExit exit;
     Tracer tracer;
     BootPlan plan;             /* what machine_boot loaded, for resets */

@@ -12,10 +12,12 @@
 
 #include "sim/cli.h"
 #include "sim/config.h"
+#include "sim/costs.h"
 #include "sim/cpu_model_load.h"
 #include "sim/loader.h"
 #include "sim/machine.h"
 #include "sim/run.h"
+#include "traces/profile.h"
 
 static int fail(int status, GError *err)
 {
@@ -30,6 +32,32 @@ static bool load_machine_config(const CliOptions *o, MachineConfig *mc,
     g_autofree char *dir = config_dir();
     g_autofree char *def = g_build_filename(dir, "machines", "pc.xml", NULL);
     return config_load_machine(o->machine_file ? o->machine_file : def, mc, err);
+}
+
+/* The exit profile, however the run ended (the vCPUs' clocks close any
+ * exit handler still running): --profile FILE and -d exits. False if the
+ * file cannot be written. */
+static bool report_profile(const CliOptions *o, const Machine *m, Profiler *prof)
+{
+    if (!o->profile && !o->debug_exits)
+        return true;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        profile_finish_cpu(prof, i, m->cpus[i].cycles);
+    if (o->debug_exits) {
+        g_autoptr(GString) text = g_string_new(NULL);
+        profile_report(prof, PROFILE_TEXT, text);
+        fputs(text->str, stderr);
+    }
+    if (!o->profile)
+        return true;
+    ProfileFormat f = o->have_profile_format ? (ProfileFormat)o->profile_format
+                                             : profile_format_for(o->profile);
+    GError *err = NULL;
+    if (profile_write(prof, f, o->profile, &err))
+        return true;
+    fprintf(stderr, "vmxsim: --profile %s: %s\n", o->profile, err->message);
+    g_error_free(err);
+    return false;
 }
 
 static int run(const CliOptions *o)
@@ -56,27 +84,48 @@ static int run(const CliOptions *o)
         machine_config_clear(&mc);
         return fail(EXIT_BAD_INPUT, err);
     }
+    CostModel costs;
+    if (!costs_load(o->costs ? o->costs : COSTS_DEFAULT, &costs, &err)) {
+        machine_config_clear(&mc);
+        cpu_model_clear(&model);
+        return fail(EXIT_BAD_INPUT, err);
+    }
     Machine *m = machine_new(&mc, &model, &err);
     machine_config_clear(&mc);
-    if (!m)
+    if (!m) {
+        costs_clear(&costs);
         return fail(EXIT_BAD_INPUT, err);
+    }
     m->no_reboot = o->no_reboot;
 
     BootRequest req = { o->kernel, o->append, o->initrd };
     BootRam ram = machine_boot_ram(m);
     BootPlan plan;
     if (!loader_prepare(&req, &ram, &plan, &err)) {
+        costs_clear(&costs);
         machine_free(m);
         return fail(EXIT_BAD_INPUT, err);
     }
     /* Every input is checked: now the serial output may be created. */
     if (!machine_open_console(m, &err)) {
+        costs_clear(&costs);
         boot_plan_clear(&plan);
         machine_free(m);
         return fail(EXIT_BAD_INPUT, err);
     }
     machine_boot(m, &plan);
+    Profiler prof;
+    profile_init(&prof, costs.name, costs.mhz);
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        costs_apply(&costs, &m->cpus[i]);
+        if (o->profile || o->debug_exits)
+            m->cpus[i].profiler = &prof;
+    }
+    costs_clear(&costs);
     int status = machine_run(m);
+    if (!report_profile(o, m, &prof) && status == 0)
+        status = EXIT_BAD_INPUT;
+    profile_destroy(&prof);
     if (o->stats)
         machine_print_stats(m, stderr);
     machine_free(m);

@@ -12,6 +12,7 @@
 #include "cpu/mem.h"
 #include "cpu/msr.h"
 #include "vmx/entry_check.h"
+#include "traces/profile.h"
 #include "vmx/internal.h"
 
 /* Guest segment ES..TR from the VMCS into the CPU's segment caches
@@ -109,30 +110,74 @@ static uint32_t load_msr_area(Cpu *cpu, uint64_t addr, uint32_t count)
 }
 
 /* SDM 26.5 "Event Injection": deliver the event in the VM-entry
- * interruption-information field through the guest IDT. */
-static SimStatus inject_event(Cpu *cpu, const Vmcs *v)
+ * interruption-information field through the guest IDT. The exception
+ * bitmap does not apply to the injected event itself, only to exceptions
+ * its delivery raises (26.5.1.2); v->injecting tells vmx_exception_exit.
+ * *vectored is set when a vectored event (types 0-6) was injected; type 7
+ * (other event, vector 0) is a pending MTF VM exit (26.5.2). */
+static SimStatus inject_event(Cpu *cpu, const Vmcs *v, bool *vectored)
 {
     uint32_t info = (uint32_t)vmcs_read(v, VF_VM_ENTRY_INTR_INFO_FIELD);
+    *vectored = false;
     if (!(info & BIT(31)))
         return ST_OK;
     unsigned type = (info >> 8) & 7, vector = info & 0xff;
     bool has_error = info & BIT(11);
     uint32_t error = (uint32_t)vmcs_read(v, VF_VM_ENTRY_EXCEPTION_ERROR_CODE);
-    /* Software interrupts and exceptions return past the instruction whose
-     * length the VMM supplied. */
-    cpu->next_rip = cpu->rip + vmcs_read(v, VF_VM_ENTRY_INSTRUCTION_LEN);
-    if (type != 7 && cpu->activity == CPU_HLT)
-        cpu->activity = CPU_ACTIVE;
-    switch (type) {
-    case 0: return cpu_deliver_event(cpu, EV_EXTERNAL, (uint8_t)vector, false, 0);
-    case 2: return cpu_deliver_event(cpu, EV_NMI, 2, false, 0);
-    case 3: return cpu_deliver_event(cpu, EV_EXCEPTION, (uint8_t)vector, has_error, error);
-    case 4: return cpu_deliver_event(cpu, EV_SOFTWARE_INT, (uint8_t)vector, false, 0);
-    case 5: return cpu_deliver_event(cpu, EV_PRIV_SOFTWARE_EXC, (uint8_t)vector, false, 0);
-    case 6: return cpu_deliver_event(cpu, EV_SOFTWARE_EXC, (uint8_t)vector, false, 0);
-    default:
-        return cpu_unsupported(cpu, "VM entry with a pending MTF VM exit (monitor trap flag)");
+    if (type == 7) {
+        cpu->vmx->mtf_pending = true;
+        return ST_OK;
     }
+    *vectored = true;
+    /* Software interrupts and exceptions return past the instruction whose
+     * length the VMM supplied (26.5.1.1). Delivery ends the HLT state
+     * (26.6.2). */
+    cpu->next_rip = cpu->rip + vmcs_read(v, VF_VM_ENTRY_INSTRUCTION_LEN);
+    cpu->activity = CPU_ACTIVE;
+    static const uint8_t kind_of[] = {
+        [0] = EV_EXTERNAL, [2] = EV_NMI, [3] = EV_EXCEPTION, [4] = EV_SOFTWARE_INT,
+        [5] = EV_PRIV_SOFTWARE_EXC, [6] = EV_SOFTWARE_EXC,
+    };
+    cpu->vmx->injecting = true;
+    SimStatus st = cpu_deliver_event(cpu, (EventKind)kind_of[type], (uint8_t)vector,
+                                     type == 3 && has_error, error);
+    cpu->vmx->injecting = false;
+    return st;
+}
+
+/* SDM 26.6.3 "Delivery of Pending Debug Exceptions after VM Entry": with
+ * no event injected, valid pending debug exceptions (B3:0, BS, or
+ * enabled-breakpoint bits) not blocked by MOV SS are delivered as a #DB
+ * trap before the first instruction; the exception bitmap applies, and
+ * otherwise DR6 is updated normally. */
+static SimStatus deliver_pending_debug(Cpu *cpu, const Vmcs *v)
+{
+    uint64_t pending = vmcs_read(v, VF_GUEST_PENDING_DBG_EXCEPTIONS) & (BITS(3, 0) | BIT(14));
+    if (!pending || cpu->movss_shadow || cpu->activity != CPU_ACTIVE)
+        return ST_OK;
+    uint64_t dr6 = cpu->dr[6];
+    SimStatus st = cpu_deliver_event(cpu, EV_EXCEPTION, EXC_DB, false, 0);
+    if (st == ST_OK) {
+        cpu->dr[6] = (dr6 & ~BITS(3, 0)) | pending;
+        if (cpu->vmx->proc & VMXM_PROC_MONITOR_TRAP_FLAG)
+            cpu->vmx->mtf_pending = true;
+    }
+    return st;
+}
+
+/* SDM 26.7.7 "VM Exits Induced by the TPR Threshold": with "use TPR
+ * shadow" and without "virtual-interrupt delivery", TPR threshold[3:0] >
+ * VTPR[7:4] is a VM exit right after entry (after injection), ahead of
+ * every other pending event and not blocked by RFLAGS.IF or the
+ * interruptibility state. */
+static bool tpr_below_threshold(const Cpu *cpu, const Vmcs *v)
+{
+    const VmxCpu *x = cpu->vmx;
+    if (!(x->proc & VMXM_PROC_USE_TPR_SHADOW) || (x->proc2 & VMXM_PROC2_VIRT_INTR_DELIVERY))
+        return false;
+    if (cpu->activity != CPU_ACTIVE && cpu->activity != CPU_HLT)
+        return false;
+    return (vmcs_read(v, VF_TPR_THRESHOLD) & 0xf) > vmx_cr8_read(cpu);
 }
 
 static SimStatus entry_failure(Cpu *cpu, uint32_t reason, uint64_t qualification)
@@ -171,8 +216,22 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
     if (!vmx_check_guest_state(&env, &fail, &qualification))
         return entry_failure(cpu, EXIT_REASON_INVALID_GUEST_STATE, qualification);
 
+    v->host_nmi_blocked = cpu->nmi_blocked;
     load_guest_state(cpu, vmcs, v->entry_ctls);
     cpu->vmx_non_root = true;
+    /* With "enable EPT", guest-physical addresses go through EPT from the
+     * first guest access on, event injection included (SDM 28.2.1). */
+    if (v->proc2 & VMXM_PROC2_ENABLE_EPT) {
+        v->ept = (EptCtx){
+            .pm = cpu->pm, .eptp = vmcs_read(vmcs, VF_EPT_POINTER), .caps = v->caps.ept_vpid_cap,
+            .maxphyaddr = cpu->model->maxphyaddr, .mbec = v->proc2 & VMXM_PROC2_MODE_BASED_EPT_EXEC,
+        };
+        if ((v->proc2 & VMXM_PROC2_ENABLE_PML) && (v->ept.eptp & EPTP_AD)) {
+            v->ept.pml_address = vmcs_read(vmcs, VF_PML_ADDRESS);
+            v->ept.pml_index = &vmcs->field[VF_GUEST_PML_INDEX];
+        }
+        cpu->ept = &v->ept;
+    }
     vmx_set_fixed_bits(cpu, true, v->proc2 & VMXM_PROC2_UNRESTRICTED_GUEST);
 
     uint32_t bad_msr = load_msr_area(cpu, vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_ADDR),
@@ -183,6 +242,7 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
     if (launch)
         vmcs->launch_state = VMCS_LAUNCHED;
     v->entries++;
+    profile_vmentry(cpu);
 
     /* SDM 24.10: with VMCS shadowing, VMREAD/VMWRITE in the guest reach
      * the shadow VMCS the link pointer names. */
@@ -191,13 +251,30 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
     if (v->shadow_loaded)
         vmcs_region_load(cpu->pm, link, &v->shadow);
 
-    SimStatus st = inject_event(cpu, vmcs);
+    bool vectored;
+    SimStatus st = inject_event(cpu, vmcs, &vectored);
     /* The valid bit of the injection field is cleared by the next VM exit
      * (SDM 27.2.3); a fault while delivering it is handled by the normal
      * delivery path. */
     if (st == ST_FAULT)
         st = cpu_deliver_fault(cpu);
-    if (st != ST_OK && st != ST_VMEXIT)
-        return st;
+    if (st != ST_OK)
+        return st == ST_VMEXIT ? ST_VMEXIT : st;
+    vmx_events_on_entry(cpu, vectored);
+    /* A pending MTF VM exit outranks pending debug exceptions, which stay
+     * pending and are saved with it (SDM 26.7.8, 27.3.4). */
+    if (v->mtf_pending && !vectored)
+        v->pending_dbg = vmcs_read(vmcs, VF_GUEST_PENDING_DBG_EXCEPTIONS) & (BITS(3, 0) | BIT(14));
+    if (tpr_below_threshold(cpu, vmcs)) {
+        VmxExitInfo info = { .reason = EXIT_REASON_TPR_BELOW_THRESHOLD };
+        return vmx_vmexit(cpu, &info);
+    }
+    if (!vectored && !v->mtf_pending) {
+        st = deliver_pending_debug(cpu, vmcs);
+        if (st == ST_FAULT)
+            st = cpu_deliver_fault(cpu);
+        if (st != ST_OK && st != ST_VMEXIT)
+            return st;
+    }
     return ST_VMEXIT;
 }

@@ -8,6 +8,7 @@
 
 #include "base/bits.h"
 #include "cpu/arch.h"
+#include "mmu/ept.h"
 #include "vmx/entry_check.h"
 
 #define ENTRY_CHECK(check, cond)                                           \
@@ -58,12 +59,7 @@ enum { ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_SHUTDOWN = 2, ACTIVITY_WA
  * without an error code (SDM A.1). */
 #define BASIC_ANY_ERROR_CODE    BIT(56)
 
-/* IA32_VMX_EPT_VPID_CAP bits (SDM A.10). */
-#define EPT_CAP_WALK4   BIT(6)
-#define EPT_CAP_WALK5   BIT(7)
-#define EPT_CAP_UC      BIT(8)
-#define EPT_CAP_WB      BIT(14)
-#define EPT_CAP_AD      BIT(21)
+/* IA32_VMX_EPT_VPID_CAP bits: mmu/ept.h. */
 
 /* IA32_EFER bits software may set (SDM Vol.4 Table 2-2). */
 #define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)

@@ -7,7 +7,9 @@
  */
 #include "vmx/vmx.h"
 
+#include "cpu/deliver.h"
 #include "cpu/msr.h"
+#include "traces/profile.h"
 #include "vmx/internal.h"
 
 static void save_segment(const Cpu *cpu, unsigned seg, Vmcs *v)
@@ -54,6 +56,31 @@ static void save_guest_state(Cpu *cpu, Vmcs *v, uint32_t exit_ctls)
     if ((cpu->cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE) && !(cpu->efer & EFER_LMA))
         for (unsigned i = 0; i < 4; i++)
             vmcs_write(v, VF_GUEST_PDPTE0 + i, cpu->pdpte[i]);
+}
+
+/* SDM 27.2.3 "Information for VM Exits During Event Delivery": a VM exit
+ * while an event was being delivered through the IDT (cpu/deliver.c keeps
+ * it in cpu->delivering until delivery completes; an injected event
+ * counts too) records that event: vector 7:0, type 10:8, error code valid
+ * 11, valid 31, with its error code; a software interrupt or exception
+ * also saves its instruction length (27.2.5). */
+static void record_idt_vectoring(const Cpu *cpu, Vmcs *vmcs, const VmxExitInfo *info)
+{
+    if (cpu->delivering < 0) {
+        vmcs_write(vmcs, VF_IDT_VECTORING_INFO_FIELD, 0);
+        return;
+    }
+    static const uint8_t type_of[] = {
+        [EV_EXCEPTION] = 3, [EV_EXTERNAL] = 0, [EV_NMI] = 2, [EV_SOFTWARE_INT] = 4,
+        [EV_SOFTWARE_EXC] = 6, [EV_PRIV_SOFTWARE_EXC] = 5,
+    };
+    unsigned type = type_of[cpu->delivering_kind];
+    bool has_error = cpu->delivering_has_error;
+    vmcs_write(vmcs, VF_IDT_VECTORING_INFO_FIELD,
+               (uint32_t)(cpu->delivering & 0xff) | (type << 8) | (has_error ? BIT(11) : 0) | BIT(31));
+    vmcs_write(vmcs, VF_IDT_VECTORING_ERROR_CODE, has_error ? cpu->delivering_error : 0);
+    if (type >= 4 && !info->instruction_len)
+        vmcs_write(vmcs, VF_VM_EXIT_INSTRUCTION_LEN, cpu->next_rip - cpu->rip);
 }
 
 /* SDM 27.4 "Saving MSRs": false if an entry cannot be stored (VMX abort). */
@@ -165,6 +192,7 @@ SimStatus vmx_vmexit(Cpu *cpu, const VmxExitInfo *info)
     VmxCpu *v = cpu->vmx;
     Vmcs *vmcs = &v->vmcs;
     bool entry_failure = info->reason & BIT(31);
+    profile_vmexit(cpu, info->reason, info->qualification, v->current_vmcs);
 
     /* 27.2: exit information. */
     vmcs_write(vmcs, VF_VM_EXIT_REASON, info->reason);
@@ -175,7 +203,10 @@ SimStatus vmx_vmexit(Cpu *cpu, const VmxExitInfo *info)
         vmcs_write(vmcs, VF_GUEST_PHYSICAL_ADDRESS, info->guest_physical);
     vmcs_write(vmcs, VF_VM_EXIT_INTR_INFO, info->intr_info);
     vmcs_write(vmcs, VF_VM_EXIT_INTR_ERROR_CODE, info->intr_error);
-    vmcs_write(vmcs, VF_IDT_VECTORING_INFO_FIELD, 0);
+    if (entry_failure)
+        vmcs_write(vmcs, VF_IDT_VECTORING_INFO_FIELD, 0);
+    else
+        record_idt_vectoring(cpu, vmcs, info);
     if (info->instruction_len)
         vmcs_write(vmcs, VF_VM_EXIT_INSTRUCTION_LEN, info->instruction_len);
     vmcs_write(vmcs, VF_VMX_INSTRUCTION_INFO, info->instruction_info);
@@ -189,8 +220,10 @@ SimStatus vmx_vmexit(Cpu *cpu, const VmxExitInfo *info)
         /* A failure in MSR loading comes after guest state was loaded; its
          * state is not saved either (SDM 26.8), but the guest's activity
          * ended: leave non-root operation in both cases. */
-        if (!entry_failure)
+        if (!entry_failure) {
             save_guest_state(cpu, vmcs, exit_ctls);
+            vmx_events_on_exit(cpu, vmcs, exit_ctls);
+        }
     }
     if (!entry_failure &&
         !store_msr_area(cpu, vmcs_read(vmcs, VF_VM_EXIT_MSR_STORE_ADDR),
@@ -202,6 +235,7 @@ SimStatus vmx_vmexit(Cpu *cpu, const VmxExitInfo *info)
         v->shadow_loaded = false;
     }
     cpu->vmx_non_root = false;
+    cpu->ept = NULL;
     vmx_set_fixed_bits(cpu, true, false);
     load_host_state(cpu, vmcs, exit_ctls);
     if (!load_msr_area(cpu, vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_ADDR),

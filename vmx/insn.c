@@ -358,7 +358,10 @@ static SimStatus vmlaunch_vmresume(Cpu *cpu, bool launch)
         return vmx_exit_for_insn(cpu, launch ? EXIT_REASON_VMLAUNCH : EXIT_REASON_VMRESUME, 0, 0);
     if (cpu->cpl > 0)
         return cpu_gp(cpu, 0);
-    if (v->current_vmcs == VMX_INVALID_POINTER) {
+    /* A shadow VMCS may be current (VMPTRLD allows it) but cannot be
+     * entered: VMfailInvalid (SDM 24.10 "VMCS Types: Ordinary and Shadow",
+     * 26.1 "Basic VM-Entry Checks"). */
+    if (v->current_vmcs == VMX_INVALID_POINTER || (v->vmcs.revision & VMCS_SHADOW_INDICATOR)) {
         vmx_fail_invalid(cpu);
         return ST_OK;
     }
@@ -403,21 +406,13 @@ SimStatus op_vmcall(Cpu *cpu, const DecodedInsn *d)
     return ST_OK;
 }
 
-/* IA32_VMX_EPT_VPID_CAP bits (SDM A.10). */
-#define CAP_INVEPT              BIT(20)
-#define CAP_INVEPT_SINGLE       BIT(25)
-#define CAP_INVEPT_ALL          BIT(26)
-#define CAP_INVVPID             BIT(32)
-#define CAP_INVVPID_ADDRESS     BIT(40)
-#define CAP_INVVPID_SINGLE      BIT(41)
-#define CAP_INVVPID_ALL         BIT(42)
-#define CAP_INVVPID_SINGLE_NONGLOBAL BIT(43)
+/* IA32_VMX_EPT_VPID_CAP bits come from mmu/ept.h. */
 
 /* SDM 30.3 INVEPT—Invalidate Translations Derived from EPT */
 SimStatus op_invept_Gy_Mdq(Cpu *cpu, const DecodedInsn *d)
 {
     VmxCpu *v = cpu->vmx;
-    if (vmx_ud(cpu, true) || !(v->caps.ept_vpid_cap & CAP_INVEPT) ||
+    if (vmx_ud(cpu, true) || !(v->caps.ept_vpid_cap & EPT_CAP_INVEPT) ||
         !vmx_caps_allows(&v->caps, VMXC_PROC2_ENABLE_EPT))
         return cpu_ud(cpu);
     if (cpu->vmx_non_root)
@@ -426,8 +421,8 @@ SimStatus op_invept_Gy_Mdq(Cpu *cpu, const DecodedInsn *d)
     if (cpu->cpl > 0)
         return cpu_gp(cpu, 0);
     uint64_t type = cpu_reg_read(cpu, d->reg, d->opsize, true);
-    bool supported = (type == 1 && (v->caps.ept_vpid_cap & CAP_INVEPT_SINGLE)) ||
-                     (type == 2 && (v->caps.ept_vpid_cap & CAP_INVEPT_ALL));
+    bool supported = (type == 1 && (v->caps.ept_vpid_cap & EPT_CAP_INVEPT_SINGLE)) ||
+                     (type == 2 && (v->caps.ept_vpid_cap & EPT_CAP_INVEPT_ALL));
     if (!supported) {
         vmx_fail(cpu, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
         return ST_OK;
@@ -452,7 +447,7 @@ SimStatus op_invept_Gy_Mdq(Cpu *cpu, const DecodedInsn *d)
 SimStatus op_invvpid_Gy_Mdq(Cpu *cpu, const DecodedInsn *d)
 {
     VmxCpu *v = cpu->vmx;
-    if (vmx_ud(cpu, true) || !(v->caps.ept_vpid_cap & CAP_INVVPID) ||
+    if (vmx_ud(cpu, true) || !(v->caps.ept_vpid_cap & VPID_CAP_INVVPID) ||
         !vmx_caps_allows(&v->caps, VMXC_PROC2_ENABLE_VPID))
         return cpu_ud(cpu);
     if (cpu->vmx_non_root)
@@ -461,8 +456,8 @@ SimStatus op_invvpid_Gy_Mdq(Cpu *cpu, const DecodedInsn *d)
     if (cpu->cpl > 0)
         return cpu_gp(cpu, 0);
     uint64_t type = cpu_reg_read(cpu, d->reg, d->opsize, true);
-    static const uint64_t type_cap[4] = { CAP_INVVPID_ADDRESS, CAP_INVVPID_SINGLE, CAP_INVVPID_ALL,
-                                          CAP_INVVPID_SINGLE_NONGLOBAL };
+    static const uint64_t type_cap[4] = { VPID_CAP_INVVPID_ADDRESS, VPID_CAP_INVVPID_SINGLE, VPID_CAP_INVVPID_ALL,
+                                          VPID_CAP_INVVPID_SINGLE_NONGLOBAL };
     if (type > 3 || !(v->caps.ept_vpid_cap & type_cap[type])) {
         vmx_fail(cpu, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
         return ST_OK;
@@ -497,5 +492,22 @@ SimStatus op_vmfunc(Cpu *cpu, const DecodedInsn *d)
     uint64_t enabled = vmcs_read(&v->vmcs, VF_VM_FUNCTION_CONTROL);
     if (function >= 64 || !((enabled >> function) & 1))
         return vmx_exit_for_insn(cpu, EXIT_REASON_VMFUNC, 0, 0);
-    return cpu_unsupported(cpu, "VMFUNC EPTP switching (EPT arrives with issue 5)");
+    /* Function 0, EPTP switching (SDM 25.5.5.3): ECX indexes the 512-entry
+     * EPTP list; an index out of range or an entry VM entry would not
+     * accept as an EPTP is a VM exit; otherwise the EPTP (and with #VE the
+     * EPTP index) changes without invalidating cached translations. */
+    uint64_t index = cpu->gpr[R_RCX] & 0xffffffff;
+    if (index >= 512)
+        return vmx_exit_for_insn(cpu, EXIT_REASON_VMFUNC, 0, 0);
+    uint64_t eptp = physmem_read(cpu->pm, vmcs_read(&v->vmcs, VF_EPTP_LIST_ADDRESS) + 8 * index, 8);
+    if (!vmx_eptp_valid(cpu, eptp))
+        return vmx_exit_for_insn(cpu, EXIT_REASON_VMFUNC, 0, 0);
+    vmcs_write(&v->vmcs, VF_EPT_POINTER, eptp);
+    if (v->proc2 & VMXM_PROC2_EPT_VIOLATION_VE)
+        vmcs_write(&v->vmcs, VF_EPTP_INDEX, index);
+    v->ept.eptp = eptp;
+    /* SIMPLIFICATION: the TLB is not EPTP-tagged yet, so it is flushed;
+     * the SDM lets a processor drop more cached translations than asked. */
+    tlb_flush_all(&cpu->tlb);
+    return ST_OK;
 }

@@ -32,4 +32,10 @@ uint64_t vmx_mem_qualification(const Cpu *cpu, const DecodedInsn *d);
 /* State transfer between the CPU and a VMCS (entry.c, exit.c). */
 void vmx_load_segment(Cpu *cpu, unsigned seg, const Vmcs *v);
 
+/* Non-root event state at VM entry (after injection; injected: a vectored
+ * event was injected) and at VM exit (after guest state was saved), in
+ * vmx/nonroot_events.c. */
+void vmx_events_on_entry(Cpu *cpu, bool injected);
+void vmx_events_on_exit(Cpu *cpu, Vmcs *vmcs, uint32_t exit_ctls);
+
 #endif

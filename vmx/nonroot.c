@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "cpu/deliver.h"
 #include "cpu/fault.h"
 #include "cpu/mem.h"
 #include "vmx/internal.h"
@@ -300,6 +301,10 @@ SimStatus vmx_insn_exit_slow(Cpu *cpu, const DecodedInsn *d)
         return vmx_exit_for_insn(cpu, reason, qual, 0);
     }
     switch (reason) {
+    case EXIT_REASON_EXCEPTION_NMI:        /* IRET */
+        v->iret_step = true;
+        v->iret_nmi_blocked = cpu->nmi_blocked;
+        return ST_OK;
     case EXIT_REASON_CR_ACCESS:
         return cr_access(cpu, d);
     case EXIT_REASON_DR_ACCESS: {
@@ -340,6 +345,22 @@ SimStatus vmx_insn_exit_slow(Cpu *cpu, const DecodedInsn *d)
         return (v->proc2 & VMXM_PROC2_RDRAND_EXITING) ? vmx_exit_for_insn(cpu, reason, 0, rand_info(d)) : ST_OK;
     case EXIT_REASON_RDSEED:
         return (v->proc2 & VMXM_PROC2_RDSEED_EXITING) ? vmx_exit_for_insn(cpu, reason, 0, rand_info(d)) : ST_OK;
+    case EXIT_REASON_XSAVES:
+    case EXIT_REASON_XRSTORS: {
+        /* SDM 25.3: without "enable XSAVES/XRSTORS" both are #UD. SDM
+         * 25.1.3: with it, a VM exit when EDX:EAX AND IA32_XSS AND the
+         * XSS-exiting bitmap is not 0; privilege faults come first. The
+         * instruction information has the memory-operand format of
+         * Table 27-13 and the qualification is the displacement. */
+        if (!(v->proc2 & VMXM_PROC2_ENABLE_XSAVES))
+            return cpu_ud(cpu);
+        if (cpu->cpl > 0)
+            return ST_OK;
+        uint64_t rfbm = ((cpu->gpr[R_RDX] & 0xffffffffu) << 32) | (cpu->gpr[R_RAX] & 0xffffffffu);
+        if (!(rfbm & cpu->msr.xss & vmcs_read(&v->vmcs, VF_XSS_EXITING_BITMAP)))
+            return ST_OK;
+        return vmx_exit_for_insn(cpu, reason, vmx_mem_qualification(cpu, d), vmx_insn_info_mem(d, 0));
+    }
     case EXIT_REASON_PAUSE_INSTRUCTION:
         /* F3 90 without REX.B is PAUSE. SIMPLIFICATION: PAUSE-loop exiting
          * (PLE gap/window) is not modelled; "PAUSE exiting" is. */
@@ -362,6 +383,12 @@ SimStatus vmx_exception_exit(Cpu *cpu, uint8_t vector, bool has_error, uint32_t 
                              unsigned intr_type)
 {
     VmxCpu *v = cpu->vmx;
+    /* An event injected by VM entry is delivered whatever the exception
+     * bitmap says; exceptions raised while delivering it are not (SDM
+     * 26.5.1.2). cpu->delivering is -1 until the first event's delivery
+     * has begun. */
+    if (v->injecting && cpu->delivering < 0)
+        return ST_OK;
     uint32_t bitmap = (uint32_t)vmcs_read(&v->vmcs, VF_EXCEPTION_BITMAP);
     bool exits = (bitmap >> vector) & 1;
     if (vector == EXC_PF) {
@@ -377,6 +404,18 @@ SimStatus vmx_exception_exit(Cpu *cpu, uint8_t vector, bool has_error, uint32_t 
         .intr_info = intr_info(vector, intr_type, has_error),
         .intr_error = has_error ? error : 0,
     };
+    /* A fault of IRET itself (not of a later event delivery): SDM 27.2.2
+     * bit 12 "NMI unblocking due to IRET" when IRET had removed (virtual-)
+     * NMI blocking; the state saved shows the blocking cleared (SDM 27.1).
+     * With "NMI exiting" and no virtual NMIs IRET leaves blocking alone
+     * (25.3), so the blocking is restored and bit 12 stays 0. */
+    if (v->iret_step && cpu->delivering < 0) {
+        bool nmi_exiting_only = (v->pin & VMXM_PIN_NMI_EXITING) && !(v->pin & VMXM_PIN_VIRTUAL_NMIS);
+        if (nmi_exiting_only)
+            cpu->nmi_blocked = v->iret_nmi_blocked;
+        else if (v->iret_nmi_blocked)
+            info.intr_info |= BIT(12);
+    }
     /* #PF: the faulting linear address is the qualification and CR2 is not
      * written (SDM 27.1 "Architectural State Before a VM Exit"). */
     if (vector == EXC_PF)
@@ -413,6 +452,56 @@ SimStatus vmx_nmi_exit(Cpu *cpu)
     return vmx_vmexit(cpu, &info);
 }
 
+/* SDM 28.2.3: exit 48 with the qualification of Table 27-7, the
+ * guest-physical address and (bit 7 set) the guest-linear address; exit 49
+ * with the guest-physical address only. */
+/* SDM 25.5.6 "Virtualization Exceptions": with "EPT-violation #VE", an
+ * EPT violation whose entry has suppress-#VE clear becomes a #VE in the
+ * guest when the information area's word at offset 4 is 0; the processor
+ * then fills the area (25.5.6.2) and sets that word to FFFFFFFFH. */
+static bool convert_to_ve(Cpu *cpu, const CpuFault *f)
+{
+    VmxCpu *v = cpu->vmx;
+    if (!(v->proc2 & VMXM_PROC2_EPT_VIOLATION_VE) || f->ept_status != EPT_VIOLATION ||
+        f->ept_suppress_ve)
+        return false;
+    uint64_t area = vmcs_read(&v->vmcs, VF_VE_INFORMATION_ADDRESS);
+    if ((uint32_t)physmem_read(cpu->pm, area + 4, 4) != 0)
+        return false;
+    physmem_write(cpu->pm, area + 0, 4, EXIT_REASON_EPT_VIOLATION);
+    physmem_write(cpu->pm, area + 4, 4, 0xffffffffu);
+    physmem_write(cpu->pm, area + 8, 8, f->ept_qualification);
+    physmem_write(cpu->pm, area + 16, 8, f->ept_linear);
+    physmem_write(cpu->pm, area + 24, 8, f->ept_gpa);
+    physmem_write(cpu->pm, area + 32, 2, vmcs_read(&v->vmcs, VF_EPTP_INDEX));
+    return true;
+}
+
+SimStatus vmx_ept_exit(Cpu *cpu)
+{
+    const CpuFault *f = &cpu->fault;
+    if (convert_to_ve(cpu, f)) {
+        /* #VE is a fault-class exception without an error code, delivered
+         * through the guest IDT (it can itself exit through the exception
+         * bitmap, bit 20). */
+        SimStatus st = cpu_deliver_event(cpu, EV_EXCEPTION, EXC_VE, false, 0);
+        return st == ST_OK ? ST_VMEXIT : st;
+    }
+    VmxExitInfo info = { .guest_physical = f->ept_gpa, .has_guest_physical = true };
+    if (f->ept_status == EPT_MISCONFIG) {
+        info.reason = EXIT_REASON_EPT_MISCONFIG;
+    } else if (f->ept_status == EPT_PML_FULL) {
+        /* SDM 28.2.6.2: a log-full event is exit 62, no address saved. */
+        info = (VmxExitInfo){ .reason = EXIT_REASON_PML_FULL };
+    } else {
+        info.reason = EXIT_REASON_EPT_VIOLATION;
+        info.qualification = f->ept_qualification;
+        info.guest_linear = f->ept_linear;
+        info.has_guest_linear = (f->ept_qualification & BIT(7)) != 0;
+    }
+    return vmx_vmexit(cpu, &info);
+}
+
 SimStatus vmx_triple_fault_exit(Cpu *cpu)
 {
     VmxExitInfo info = { .reason = EXIT_REASON_TRIPLE_FAULT };
@@ -432,33 +521,4 @@ SimStatus vmx_task_switch_exit(Cpu *cpu, uint16_t selector, unsigned source)
         .instruction_len = source == 3 ? 0 : (uint8_t)(cpu->next_rip - cpu->rip),
     };
     return vmx_vmexit(cpu, &info);
-}
-
-SimStatus vmx_pending_event_exits(Cpu *cpu)
-{
-    VmxCpu *v = cpu->vmx;
-    bool shadow = cpu->sti_shadow || cpu->movss_shadow;
-    /* An NMI with NMI exiting: blocked only by MOV-SS blocking and by NMI
-     * blocking (virtual NMIs aside). */
-    if (cpu->nmi_pending && (v->pin & VMXM_PIN_NMI_EXITING) && !cpu->movss_shadow &&
-        !cpu->nmi_blocked)
-        return vmx_nmi_exit(cpu);
-    /* SDM 25.2: interrupt window — RFLAGS.IF = 1 and no blocking by STI or
-     * MOV SS; NMI window — no NMI blocking (virtual NMIs) and no MOV-SS
-     * blocking. NMI-window exits have priority. */
-    if ((v->proc & VMXM_PROC_NMI_WINDOW_EXITING) && !cpu->nmi_blocked && !cpu->movss_shadow) {
-        VmxExitInfo info = { .reason = EXIT_REASON_NMI_WINDOW };
-        return vmx_vmexit(cpu, &info);
-    }
-    if ((v->proc & VMXM_PROC_INTR_WINDOW_EXITING) && (cpu->rflags & RFLAGS_IF) && !shadow) {
-        VmxExitInfo info = { .reason = EXIT_REASON_INTERRUPT_WINDOW };
-        return vmx_vmexit(cpu, &info);
-    }
-    /* External-interrupt exiting: RFLAGS.IF does not block the exit, an
-     * interrupt shadow does (SDM 24.6.1, 25.2). */
-    if ((v->pin & VMXM_PIN_EXTINT_EXITING) && !shadow &&
-        cpu->bus && cpu->bus->intr_pending &&
-        cpu->bus->intr_pending(cpu->bus_opaque, cpu, false) >= 0)
-        return vmx_external_interrupt_exit(cpu);
-    return ST_OK;
 }

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "vmx/vmx.h"
+
 static uint64_t width_mask(unsigned width)
 {
     switch (width) {
@@ -46,8 +48,11 @@ void vmcs_region_load(PhysMap *pm, uint64_t gpa, Vmcs *v)
 {
     v->revision = (uint32_t)physmem_read(pm, gpa + VMCS_REGION_REVISION, 4);
     v->abort = (uint32_t)physmem_read(pm, gpa + VMCS_REGION_ABORT, 4);
-    v->launch_state = (uint32_t)physmem_read(pm, gpa + VMCS_REGION_LAUNCH, 4) == VMCS_LAUNCHED
-                          ? VMCS_LAUNCHED : VMCS_CLEAR;
+    /* Launched, launched-before-VMXOFF (vmx.h) or, for any other value a
+     * hand-made region holds, clear. */
+    uint32_t launch = (uint32_t)physmem_read(pm, gpa + VMCS_REGION_LAUNCH, 4);
+    v->launch_state = (launch == VMCS_LAUNCHED || launch == VMCS_LAUNCHED_BEFORE_VMXOFF)
+                          ? launch : VMCS_CLEAR;
     physmem_read_buf(pm, gpa + VMCS_REGION_FIELDS, v->field, sizeof(v->field));
     /* A region software filled by hand holds arbitrary bytes: keep every
      * field within its width so VMREAD returns what VMWRITE could store. */

@@ -74,11 +74,11 @@ bool vmx_eptp_valid(const Cpu *cpu, uint64_t eptp)
 {
     uint64_t cap = cpu->vmx->caps.ept_vpid_cap;
     unsigned type = eptp & 7, walk = (eptp >> 3) & 7;
-    if (!((type == 0 && (cap & BIT(8))) || (type == 6 && (cap & BIT(14)))))
+    if (!((type == 0 && (cap & EPT_CAP_UC)) || (type == 6 && (cap & EPT_CAP_WB))))
         return false;
-    if (!((walk == 3 && (cap & BIT(6))) || (walk == 4 && (cap & BIT(7)))))
+    if (!((walk == 3 && (cap & EPT_CAP_WALK4)) || (walk == 4 && (cap & EPT_CAP_WALK5))))
         return false;
-    if ((eptp & BIT(6)) && !(cap & BIT(21)))
+    if ((eptp & EPTP_AD) && !(cap & EPT_CAP_AD))
         return false;
     return !(eptp & BITS(11, 7)) && !(eptp >> cpu->model->maxphyaddr);
 }

@@ -43,6 +43,23 @@ typedef struct VmxCpu {
     uint8_t *row_reason;       /* basic exit reason */
     uint8_t *row_control;      /* VmxControl for VMX_RULE_CONTROL */
     uint8_t *row_action;       /* VMX_ACT_* for the current VMCS */
+    /* Non-root timing and event state (vmx/nonroot_events.c): the
+     * VMX-preemption timer's expiry as a physical TSC value (SDM 25.5.1),
+     * a pending MTF VM exit (SDM 25.5.2), pending debug exceptions to save
+     * with it (27.3.4), the host's NMI blocking while virtual NMIs track
+     * the guest's (SDM 25.3 IRET, 24.4.2), and an event being injected by
+     * VM entry, which the exception bitmap does not see (SDM 26.5.1). */
+    bool preempt_armed;
+    uint64_t preempt_deadline_tsc;
+    bool mtf_pending;
+    uint64_t pending_dbg;
+    bool host_nmi_blocked;
+    bool injecting;
+    /* The current instruction is IRET, and NMI (or virtual-NMI) blocking
+     * before it (SDM 25.3 IRET, 27.2.2 "NMI unblocking due to IRET"). */
+    bool iret_step, iret_nmi_blocked;
+    /* EPT in force while in non-root operation (cpu->ept points here). */
+    EptCtx ept;
     /* Statistics for traces and tests. */
     uint64_t entries, exits;
 } VmxCpu;
@@ -69,6 +86,8 @@ SimStatus vmx_exception_exit(Cpu *cpu, uint8_t vector, bool has_error, uint32_t 
 SimStatus vmx_external_interrupt_exit(Cpu *cpu);
 SimStatus vmx_nmi_exit(Cpu *cpu);
 SimStatus vmx_triple_fault_exit(Cpu *cpu);
+/* The EPT violation (48) or misconfiguration (49) in cpu->fault. */
+SimStatus vmx_ept_exit(Cpu *cpu);
 /* Task switch: source 0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT. */
 SimStatus vmx_task_switch_exit(Cpu *cpu, uint16_t selector, unsigned source);
 /* Between instructions in non-root operation: NMI-window and
@@ -76,6 +95,38 @@ SimStatus vmx_task_switch_exit(Cpu *cpu, uint16_t selector, unsigned source);
  * pin-based controls turn into exits (SDM 25.2, priorities of SDM 6.9).
  * ST_OK when nothing exits. */
 SimStatus vmx_pending_event_exits(Cpu *cpu);
+
+/* After one step of the run loop that began and ended in non-root
+ * operation (an instruction completed or faulted, or an event was
+ * delivered): with the "monitor trap flag" control an MTF VM exit is now
+ * pending (SDM 25.5.2); an IRET's NMI-blocking rule is applied (25.3). */
+void vmx_after_step(Cpu *cpu);
+/* A single-step trap (DR6.BS) after an instruction in non-root operation:
+ * true when a pending MTF VM exit takes priority (SDM 25.5.2: MTF VM
+ * exits have priority over debug-trap exceptions); the trap is then saved
+ * as a pending debug exception (SDM 27.3.4) instead of being delivered. */
+bool vmx_mtf_before_debug_trap(Cpu *cpu, uint64_t dr6_bits);
+/* A halted vCPU in non-root operation: the VM exits that wake it (SDM
+ * 25.2 activity-state rules, 25.5.1). vmx_halted_wakes tells the machine
+ * whether stepping it can make progress. */
+bool vmx_halted_wakes(Cpu *cpu);
+
+/* SDM 25.3 "Changes to Instruction Behavior in VMX Non-Root Operation"
+ * (vmx/nonroot_insn.c), called by the instruction handlers only while
+ * cpu->vmx_non_root:
+ * - MOV from CR0/CR4 and SMSW read host-owned bits from the read shadow;
+ * - MOV to CR0/CR4, CLTS and LMSW leave host-owned bits unmodified
+ *   (vmx_cr_guest_write returns the value to check and load);
+ * - RDTSC, RDTSCP and RDMSR of IA32_TSC see the TSC multiplier and
+ *   offset;
+ * - with "use TPR shadow", CR8 is VTPR[7:4] of the virtual-APIC page and
+ *   writes may cause a TPR-below-threshold VM exit (ST_VMEXIT). */
+uint64_t vmx_cr_guest_read(const Cpu *cpu, unsigned cr, uint64_t value);
+uint64_t vmx_cr_guest_write(const Cpu *cpu, unsigned cr, uint64_t value);
+uint64_t vmx_guest_tsc(const Cpu *cpu, uint64_t tsc);
+bool vmx_tpr_shadow(const Cpu *cpu);
+uint64_t vmx_cr8_read(const Cpu *cpu);
+SimStatus vmx_cr8_write(Cpu *cpu, uint64_t value);
 
 /* Fill the per-row rules (once per vCPU) and the actions (at VM entry). */
 void vmx_nonroot_init(VmxCpu *v);

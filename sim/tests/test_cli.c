@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/cli.h"
+#include "traces/profile.h"
 #include "sim/config.h"
 
 #define ARGV(...) ((char *const[]){ "vmxsim", __VA_ARGS__, NULL })
@@ -163,7 +164,7 @@ static void test_cli_serial_forms(void **state)
 static void test_cli_refuses_unimplemented_qemu_options(void **state)
 {
     static const char *const refused[] = {
-        "-hda", "-drive", "-netdev", "-enable-kvm", "-s", "-S", "-d", "-D",
+        "-hda", "-drive", "-netdev", "-enable-kvm", "-s", "-S", "-D",
         "-monitor", "-vga", "-bios", "-cdrom", "-gdb",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
@@ -173,6 +174,27 @@ static void test_cli_refuses_unimplemented_qemu_options(void **state)
                                                 "(yet)", refused[i]);
         assert_string_equal(msg, want);
     }
+}
+
+/* The timing and profiling options (issue 6): -d accepts QEMU's
+ * comma-separated item list but only the exits item. */
+static void test_cli_costs_profile_and_d_exits(void **state)
+{
+    CliOptions o;
+    GError *err = NULL;
+    assert_true(PARSE(&o, &err, "--costs", "nehalem", "--profile", "p.csv",
+                      "--profile-format", "json", "-d", "exits"));
+    assert_string_equal(o.costs, "nehalem");
+    assert_string_equal(o.profile, "p.csv");
+    assert_true(o.have_profile_format);
+    assert_int_equal(o.profile_format, PROFILE_JSON);
+    assert_true(o.debug_exits);
+    cli_options_clear(&o);
+    g_autofree char *e1 = ERROR_OF("-d", "exits,int");
+    assert_string_equal(e1, "-d 'exits,int': log item 'int' is not supported "
+                        "(yet); expected exits");
+    g_autofree char *e2 = ERROR_OF("--profile-format", "xml");
+    assert_string_equal(e2, "--profile-format 'xml': expected text, csv or json");
 }
 
 static void test_cli_unknown_option_and_stray_argument(void **state)
@@ -297,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_cli_defaults_debugexit_like_qemu),
         cmocka_unit_test(test_cli_serial_forms),
         cmocka_unit_test(test_cli_refuses_unimplemented_qemu_options),
+        cmocka_unit_test(test_cli_costs_profile_and_d_exits),
         cmocka_unit_test(test_cli_unknown_option_and_stray_argument),
         cmocka_unit_test(test_cli_missing_argument_names_it),
         cmocka_unit_test(test_cli_memory_range_and_syntax),

@@ -10,6 +10,8 @@ succeeds only when the status is 1, the summary says "0 failed", and no
 "not ok" line appeared. With --compare-with HOST, the guest's console
 output must also equal, byte for byte, the standard output of the host
 program HOST (the freestanding workload built for the host).
+With --twice the simulator runs a second time and both runs must agree byte
+for byte (exit status, console output, --stats cycle counts).
 
 With --tap the output is a TAP stream for meson's 'tap' protocol: the
 guest's "ok"/"not ok" lines pass through, every other line becomes a
@@ -36,6 +38,11 @@ def main():
     ap.add_argument("--tap", action="store_true", help="emit a complete TAP stream")
     ap.add_argument("--compare-with", metavar="HOST",
                     help="host program whose stdout the guest must reproduce")
+    ap.add_argument("--reboot", action="store_true",
+                    help="leave out -no-reboot (images that test a reset)")
+    ap.add_argument("--twice", action="store_true",
+                    help="run a second time; standard output and error "
+                         "(--stats cycle counts) must be byte-identical")
     ap.add_argument("vmxsim")
     ap.add_argument("image")
     ap.add_argument("extra", nargs="*", help="more simulator arguments")
@@ -44,6 +51,8 @@ def main():
     cmd = [args.vmxsim, "-kernel", args.image, "-m", args.memory,
            "-serial", "stdio", "-display", "none", "-no-reboot",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+    if args.reboot:
+        cmd.remove("-no-reboot")
     if args.append:
         cmd += ["-append", args.append]
     cmd += args.extra
@@ -69,6 +78,13 @@ def main():
         problems.append(f"{sums[-1][1].decode()} check(s) failed")
     if re.search(rb"^not ok ", p.stdout, re.M):
         problems.append('a "not ok" line')
+
+    if args.twice:
+        q = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=args.timeout)
+        if (q.returncode, q.stdout, q.stderr) != (p.returncode, p.stdout, p.stderr):
+            problems.append("a second run differs (status, output or cycle counts): "
+                            "the run is not deterministic")
 
     if args.compare_with:
         host = subprocess.run([args.compare_with], stdout=subprocess.PIPE,
