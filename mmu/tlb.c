@@ -26,9 +26,16 @@ static void entry_tag(TlbEntry *e)
 
 void tlb_flush_all(Tlb *tlb)
 {
-    for (unsigned h = 0; h < 2; h++)
-        for (unsigned i = 0; i < TLB_SETS; i++)
-            entry_clear(&tlb->e[h][i]);
+    if (tlb->swept && tlb->nfilled < G_N_ELEMENTS(tlb->filled)) {
+        for (unsigned i = 0; i < tlb->nfilled; i++)
+            entry_clear(&tlb->e[0][0] + tlb->filled[i]);
+    } else {
+        for (unsigned h = 0; h < 2; h++)
+            for (unsigned i = 0; i < TLB_SETS; i++)
+                entry_clear(&tlb->e[h][i]);
+        tlb->swept = true;
+    }
+    tlb->nfilled = 0;
 }
 
 /* Does entry e translate (part of) the page holding lin? */
@@ -113,6 +120,12 @@ void tlb_fill(Tlb *tlb, unsigned half, uint64_t lin, uint64_t gpa_page,
 {
     g_assert(half < 2 && page_shift >= 12 && page_shift <= 30);
     TlbEntry *e = &tlb->e[half][tlb_index(lin)];
+    /* Remember the slot for tlb_flush_all; past the list's size the next
+     * flush sweeps everything. */
+    if (tlb->nfilled < G_N_ELEMENTS(tlb->filled))
+        tlb->filled[tlb->nfilled++] = (uint16_t)(half * TLB_SETS + tlb_index(lin));
+    else
+        tlb->swept = false;
     /* No tag for memory without a host backing: MMIO and holes always
      * go through physmem_read/physmem_write. */
     if (!host)

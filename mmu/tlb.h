@@ -60,6 +60,13 @@ typedef struct Tlb {
     TlbEntry e[2][TLB_SETS];
     uint16_t pcid;        /* tag bits of the current CR3[11:0] */
     uint64_t misses;      /* paging walks done for this vCPU (timing model) */
+    /* Entries filled since the last full flush, so that tlb_flush_all (on
+     * every VM entry and exit until the TLB is VPID-tagged) costs what was
+     * filled, not the whole array. `swept` is false until the first full
+     * sweep: only then are the entries outside the list known invalid. */
+    uint16_t filled[2 * TLB_SETS];
+    uint16_t nfilled;
+    bool swept;
 } Tlb;
 
 static inline unsigned tlb_index(uint64_t lin)
