@@ -146,29 +146,55 @@ SimStatus op_vmxoff(Cpu *cpu, const DecodedInsn *d)
     return ST_OK;
 }
 
+/* The start VMCLEAR, VMPTRLD and VMPTRST share (SDM 30.3): #UD, a VM exit
+ * in non-root operation (qualification and instruction information of a
+ * memory operand), #GP(0) at CPL > 0. False when the instruction is over;
+ * *st says how. */
+static bool pointer_insn_start(Cpu *cpu, const DecodedInsn *d, unsigned reason, SimStatus *st)
+{
+    if (vmx_ud(cpu, true)) {
+        *st = cpu_ud(cpu);
+        return false;
+    }
+    if (cpu->vmx_non_root) {
+        *st = vmx_exit_for_insn(cpu, reason, vmx_mem_qualification(cpu, d), vmx_insn_info_mem(d, 0));
+        return false;
+    }
+    if (cpu->cpl > 0) {
+        *st = cpu_gp(cpu, 0);
+        return false;
+    }
+    return true;
+}
+
+/* VMCLEAR and VMPTRLD then read their VMCS pointer and fail with their own
+ * error numbers for a bad address or the VMXON pointer. */
+static bool read_vmcs_pointer(Cpu *cpu, const DecodedInsn *d, unsigned err_address,
+                              unsigned err_vmxon, uint64_t *addr, SimStatus *st)
+{
+    *st = read_pointer(cpu, d, addr);
+    if (*st)
+        return false;
+    if (pointer_bad(cpu, *addr)) {
+        vmx_fail(cpu, err_address);
+        return false;
+    }
+    if (*addr == cpu->vmx->vmxon_ptr) {
+        vmx_fail(cpu, err_vmxon);
+        return false;
+    }
+    return true;
+}
+
 /* SDM 30.3 VMCLEAR—Clear Virtual-Machine Control Structure */
 SimStatus op_vmclear_Mq(Cpu *cpu, const DecodedInsn *d)
 {
     VmxCpu *v = cpu->vmx;
-    if (vmx_ud(cpu, true))
-        return cpu_ud(cpu);
-    if (cpu->vmx_non_root)
-        return vmx_exit_for_insn(cpu, EXIT_REASON_VMCLEAR, vmx_mem_qualification(cpu, d),
-                                 vmx_insn_info_mem(d, 0));
-    if (cpu->cpl > 0)
-        return cpu_gp(cpu, 0);
+    SimStatus st = ST_OK;
     uint64_t addr;
-    SimStatus st = read_pointer(cpu, d, &addr);
-    if (st)
+    if (!pointer_insn_start(cpu, d, EXIT_REASON_VMCLEAR, &st) ||
+        !read_vmcs_pointer(cpu, d, VMXERR_VMCLEAR_INVALID_ADDRESS, VMXERR_VMCLEAR_VMXON_POINTER, &addr, &st))
         return st;
-    if (pointer_bad(cpu, addr)) {
-        vmx_fail(cpu, VMXERR_VMCLEAR_INVALID_ADDRESS);
-        return ST_OK;
-    }
-    if (addr == v->vmxon_ptr) {
-        vmx_fail(cpu, VMXERR_VMCLEAR_VMXON_POINTER);
-        return ST_OK;
-    }
     if (addr == v->current_vmcs) {
         /* Ensure the data is in memory, launch state "clear". */
         v->vmcs.launch_state = VMCS_CLEAR;
@@ -187,25 +213,11 @@ SimStatus op_vmclear_Mq(Cpu *cpu, const DecodedInsn *d)
 SimStatus op_vmptrld_Mq(Cpu *cpu, const DecodedInsn *d)
 {
     VmxCpu *v = cpu->vmx;
-    if (vmx_ud(cpu, true))
-        return cpu_ud(cpu);
-    if (cpu->vmx_non_root)
-        return vmx_exit_for_insn(cpu, EXIT_REASON_VMPTRLD, vmx_mem_qualification(cpu, d),
-                                 vmx_insn_info_mem(d, 0));
-    if (cpu->cpl > 0)
-        return cpu_gp(cpu, 0);
+    SimStatus st = ST_OK;
     uint64_t addr;
-    SimStatus st = read_pointer(cpu, d, &addr);
-    if (st)
+    if (!pointer_insn_start(cpu, d, EXIT_REASON_VMPTRLD, &st) ||
+        !read_vmcs_pointer(cpu, d, VMXERR_VMPTRLD_INVALID_ADDRESS, VMXERR_VMPTRLD_VMXON_POINTER, &addr, &st))
         return st;
-    if (pointer_bad(cpu, addr)) {
-        vmx_fail(cpu, VMXERR_VMPTRLD_INVALID_ADDRESS);
-        return ST_OK;
-    }
-    if (addr == v->vmxon_ptr) {
-        vmx_fail(cpu, VMXERR_VMPTRLD_VMXON_POINTER);
-        return ST_OK;
-    }
     uint32_t rev = (uint32_t)physmem_read(cpu->pm, addr, 4);
     bool shadow_ok = vmx_caps_allows(&v->caps, VMXC_PROC2_VMCS_SHADOWING);
     if ((rev & VMX_BASIC_REVISION_MASK) != (v->caps.basic & VMX_BASIC_REVISION_MASK) ||
@@ -225,15 +237,10 @@ SimStatus op_vmptrld_Mq(Cpu *cpu, const DecodedInsn *d)
 /* SDM 30.3 VMPTRST—Store Pointer to Virtual-Machine Control Structure */
 SimStatus op_vmptrst_Mq(Cpu *cpu, const DecodedInsn *d)
 {
-    VmxCpu *v = cpu->vmx;
-    if (vmx_ud(cpu, true))
-        return cpu_ud(cpu);
-    if (cpu->vmx_non_root)
-        return vmx_exit_for_insn(cpu, EXIT_REASON_VMPTRST, vmx_mem_qualification(cpu, d),
-                                 vmx_insn_info_mem(d, 0));
-    if (cpu->cpl > 0)
-        return cpu_gp(cpu, 0);
-    SimStatus st = cpu_write_u(cpu, d->seg, insn_ea(cpu, d), 8, v->current_vmcs);
+    SimStatus st = ST_OK;
+    if (!pointer_insn_start(cpu, d, EXIT_REASON_VMPTRST, &st))
+        return st;
+    st = cpu_write_u(cpu, d->seg, insn_ea(cpu, d), 8, cpu->vmx->current_vmcs);
     if (st)
         return st;
     vmx_succeed(cpu);
@@ -266,6 +273,26 @@ static Vmcs *accessed_vmcs(Cpu *cpu)
     return v->shadow_loaded ? &v->shadow : NULL;
 }
 
+/* The VMfail checks VMREAD and VMWRITE share (SDM 30.3): no VMCS to act
+ * on is VMfailInvalid; an encoding that names no field of this model is
+ * VMfailValid(12). Returns false when the instruction already failed. */
+static bool resolve_field(Cpu *cpu, uint64_t encoding, Vmcs **vmcs, VmcsField *f, bool *high)
+{
+    *vmcs = accessed_vmcs(cpu);
+    if (!*vmcs) {
+        vmx_fail_invalid(cpu);
+        return false;
+    }
+    *high = false;
+    int idx = vmcs_field_lookup((uint32_t)encoding, high);
+    if (idx < 0 || (encoding >> 32) || !vmx_field_exists(cpu, (VmcsField)idx)) {
+        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+        return false;
+    }
+    *f = (VmcsField)idx;
+    return true;
+}
+
 /* SDM 30.3 VMREAD—Read Field from Virtual-Machine Control Structure */
 SimStatus op_vmread_Ey_Gy(Cpu *cpu, const DecodedInsn *d)
 {
@@ -278,18 +305,12 @@ SimStatus op_vmread_Ey_Gy(Cpu *cpu, const DecodedInsn *d)
                                  vmx_insn_info_vmrw(d));
     if (cpu->cpl > 0)
         return cpu_gp(cpu, 0);
-    Vmcs *vmcs = accessed_vmcs(cpu);
-    if (!vmcs) {
-        vmx_fail_invalid(cpu);
+    Vmcs *vmcs;
+    VmcsField f;
+    bool high;
+    if (!resolve_field(cpu, encoding, &vmcs, &f, &high))
         return ST_OK;
-    }
-    bool high = false;
-    int f = vmcs_field_lookup((uint32_t)encoding, &high);
-    if (f < 0 || (encoding >> 32) || !vmx_field_exists(cpu, (VmcsField)f)) {
-        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
-        return ST_OK;
-    }
-    uint64_t value = vmcs_get(vmcs, (VmcsField)f, high);
+    uint64_t value = vmcs_get(vmcs, f, high);
     SimStatus st;
     if (d->mod == 3) {
         cpu_reg_write(cpu, d->rm, d->opsize, true, value);
@@ -316,8 +337,20 @@ SimStatus op_vmwrite_Gy_Ey(Cpu *cpu, const DecodedInsn *d)
                                  vmx_insn_info_vmrw(d));
     if (cpu->cpl > 0)
         return cpu_gp(cpu, 0);
-    /* The source operand is read before the VMCS is consulted: its faults
-     * come first. */
+    Vmcs *vmcs;
+    VmcsField f;
+    bool high;
+    if (!resolve_field(cpu, encoding, &vmcs, &f, &high))
+        return ST_OK;
+    /* Exit-information fields are writable only where IA32_VMX_MISC[29]
+     * says so (SDM A.6). */
+    if (vmcs_fields[f].type == VMCS_T_EXITINFO && !(v->caps.misc & BIT(29))) {
+        vmx_fail_valid(cpu, VMXERR_VMWRITE_READONLY_COMPONENT);
+        return ST_OK;
+    }
+    /* The primary source is read last, after every VMfail check, as the
+     * pseudocode orders it: its faults come only on an otherwise valid
+     * VMWRITE. */
     uint64_t value;
     if (d->mod == 3) {
         value = cpu_reg_read(cpu, d->rm, d->opsize, true);
@@ -326,24 +359,7 @@ SimStatus op_vmwrite_Gy_Ey(Cpu *cpu, const DecodedInsn *d)
         if (st)
             return st;
     }
-    Vmcs *vmcs = accessed_vmcs(cpu);
-    if (!vmcs) {
-        vmx_fail_invalid(cpu);
-        return ST_OK;
-    }
-    bool high = false;
-    int f = vmcs_field_lookup((uint32_t)encoding, &high);
-    if (f < 0 || (encoding >> 32) || !vmx_field_exists(cpu, (VmcsField)f)) {
-        vmx_fail_valid(cpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
-        return ST_OK;
-    }
-    /* Exit-information fields are writable only where IA32_VMX_MISC[29]
-     * says so (SDM A.6). */
-    if (vmcs_fields[f].type == VMCS_T_EXITINFO && !(v->caps.misc & BIT(29))) {
-        vmx_fail_valid(cpu, VMXERR_VMWRITE_READONLY_COMPONENT);
-        return ST_OK;
-    }
-    vmcs_set(vmcs, (VmcsField)f, high, value);
+    vmcs_set(vmcs, f, high, value);
     vmx_succeed(cpu);
     return ST_OK;
 }
