@@ -108,6 +108,10 @@ static SimStatus exec_status(Cpu *cpu, const DecodedInsn *d, SimStatus st)
          * interrupt is the next instruction (SDM Vol.2A HLT). */
         cpu->rip = cpu->next_rip;
         exec_retire(cpu, d);
+        /* HLT completed, so an STI or MOV-SS shadow that covered it has
+         * ended (SDM 6.8.3): STI; HLT must wake on the next interrupt. */
+        cpu->sti_shadow = false;
+        cpu->movss_shadow = false;
         return ST_HALT;
     case ST_STOP:
         /* A device asked the machine to stop during port I/O: the
@@ -206,7 +210,13 @@ SimStatus cpu_step(Cpu *cpu)
             if (st != ST_OK)
                 return st;
         }
-        return cpu->activity == CPU_ACTIVE ? ST_OK : exec_activity_status(cpu);
+        if (cpu->activity == CPU_ACTIVE)
+            return ST_OK;
+        /* A VMX guest in the shutdown or wait-for-SIPI state sleeps until
+         * a VM exit ends it (SDM Vol.3 26.6.2): nothing to run now. */
+        if (SIM_UNLIKELY(non_root) && cpu->activity != CPU_HLT)
+            return ST_BUDGET;
+        return exec_activity_status(cpu);
     }
     if (!cpu->sti_shadow && !cpu->movss_shadow) {
         uint64_t rip = cpu->rip, rsp = cpu->gpr[R_RSP];

@@ -69,10 +69,14 @@ cpu_fast_host(const Cpu *cpu, unsigned seg, uint64_t offset, unsigned size,
     unsigned pgoff = (unsigned)lin & 0xfffu;
     if (SIM_UNLIKELY(pgoff + size > 0x1000u))
         return false;
-    unsigned user = cpu->cpl == 3;
-    if (SIM_UNLIKELY(user && (cpu->cr0 & CR0_AM) && (cpu->rflags & RFLAGS_AC)))
-        return false;
-    const TlbEntry *e = &cpu->tlb.e[user][tlb_index(lin)];
+    const TlbEntry *e;
+    if (SIM_UNLIKELY(cpu->cpl == 3)) {
+        if ((cpu->cr0 & CR0_AM) && (cpu->rflags & RFLAGS_AC))
+            return false;
+        e = &cpu->tlb.e[TLB_USER][tlb_index(lin)];
+    } else {
+        e = &cpu->tlb.e[TLB_SUPERVISOR][tlb_index(lin)];
+    }
     uint64_t key = tlb_key(lin, cpu->cr3);
     if (SIM_UNLIKELY((read && e->lin_read != key) || (write && e->lin_write != key)))
         return false;

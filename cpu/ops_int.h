@@ -47,9 +47,9 @@ INT_INLINE uint64_t int_sign_bit(unsigned size)
  */
 #define INT_PUSHF "\n\tleaq -128(%%rsp), %%rsp\n\tpushfq\n\tpopq %[f]\n\tleaq 128(%%rsp), %%rsp"
 
-/* x = x <op> y at `size` bytes with the host's flags in f. `pre` runs
- * first (loading the carry for ADC/SBB from c). */
-#define INT_HOST_OP(pre, op, size, X_, Y_, C_, F_)                                 \
+/* X_ = X_ <op> Y_ at `size` bytes with the host's flags in F_. `pre` runs
+ * first (INT_LOAD_CF: the carry for ADC/SBB from bit 0 of C_). */
+#define INT_HOST_OP(pre, op, size, X_, Y_, C_, F_)                             \
     do {                                                                       \
         switch (size) {                                                        \
         case 1:                                                                \
@@ -292,6 +292,15 @@ INT_INLINE SimStatus SIM_MUST_CHECK int_rmw_write(Cpu *cpu, const DecodedInsn *d
     return cpu_write_u(cpu, d->seg, m->ea, size, v);
 }
 
+/* insn_ea with the common 64-bit form (base register plus displacement,
+ * 64-bit address size, no index) tested first. */
+INT_INLINE uint64_t int_ea(const Cpu *cpu, const DecodedInsn *d)
+{
+    if (SIM_LIKELY(d->index == EA_NONE && d->base < 16 && d->addrsize == 8))
+        return cpu->gpr[d->base] + (uint64_t)d->disp;
+    return insn_ea(cpu, d);
+}
+
 /*
  * The call-free fast path of an instruction with an E operand: E is a
  * register, or memory that cpu_fast_host (cpu/mem.h) maps straight to RAM
@@ -308,7 +317,7 @@ INT_INLINE bool int_fast_E(Cpu *cpu, const DecodedInsn *d, unsigned size, bool r
         *h = NULL;
         return true;
     }
-    return cpu_fast_host(cpu, d->seg, insn_ea(cpu, d), size, read, write, h);
+    return cpu_fast_host(cpu, d->seg, int_ea(cpu, d), size, read, write, h);
 }
 
 INT_INLINE uint64_t int_fast_get(const Cpu *cpu, const DecodedInsn *d, unsigned size,
@@ -357,6 +366,14 @@ INT_INLINE void int_set_rsp(Cpu *cpu, uint64_t v)
     cpu_reg_write(cpu, R_RSP, cpu->stack_size, true, v);
 }
 
+/* #GP(0) unless lin is canonical (out of line: taken only for targets
+ * beyond the 48-bit canonical range). */
+static __attribute__((noinline, cold, unused)) SimStatus SIM_MUST_CHECK
+int_check_canonical_slow(Cpu *cpu, uint64_t lin)
+{
+    return cpu_is_canonical(cpu, lin) ? ST_OK : cpu_gp(cpu, 0);
+}
+
 /* Near-branch target check and commit (SDM Vol.2A JMP, CALL, RET
  * "Operation"): in 64-bit mode the target must be canonical, elsewhere it
  * must lie within the CS limit, else #GP(0) with nothing committed. The
@@ -368,8 +385,8 @@ INT_INLINE SimStatus SIM_MUST_CHECK int_check_near_target(Cpu *cpu, uint64_t *ta
     if (cpu->mode == MODE_LONG64) {
         /* A 48-bit canonical target is canonical with 4- and 5-level
          * paging alike; only others need cpu_is_canonical. */
-        if ((uint64_t)((int64_t)*target >> 47) + 1 > 1 && !cpu_is_canonical(cpu, *target))
-            return cpu_gp(cpu, 0);
+        if (SIM_UNLIKELY((uint64_t)((int64_t)*target >> 47) + 1 > 1))
+            return int_check_canonical_slow(cpu, *target);
     } else if (*target > cpu->seg[SEG_CS].limit) {
         return cpu_gp(cpu, 0);
     }

@@ -22,7 +22,9 @@
  * Low-memory layout chosen by the loader (all inside the e820 "available"
  * range 0 - 0x9FC00, never overlapping the image): one boot area holding
  * the multiboot information, module list, memory map and strings, and for
- * ELF64 a GDT, identity page tables for 4 GiB and a 16 KiB stack.
+ * ELF64 a GDT, identity page tables for 4 GiB and a 16 KiB stack. The
+ * firmware data the machine writes before loading (BDA words, EBDA, ACPI
+ * and MP tables in 0xF0000-0xFFFFF) is listed in sim/firmware.h.
  */
 #ifndef SIM_LOADER_H
 #define SIM_LOADER_H

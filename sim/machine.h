@@ -38,7 +38,8 @@ enum {
     EXIT_BAD_INPUT = 1,        /* unreadable/invalid kernel, config, model */
     EXIT_USAGE = 2,            /* bad or refused command-line option */
     EXIT_UNSUPPORTED = 4,      /* the guest did something vmxsim lacks */
-    EXIT_TRIPLE_FAULT = 6,     /* shutdown with -no-reboot, or too many resets */
+    EXIT_TRIPLE_FAULT = 6,     /* shutdown or a guest reset request with
+                                  -no-reboot, or too many resets */
     EXIT_IDLE = 8,             /* every vCPU halted with nothing to wake it */
 };
 

@@ -35,14 +35,15 @@
 /* Can this vCPU make progress in its turn? */
 static bool cpu_runnable(Machine *m, Cpu *cpu)
 {
+    /* A sleeping VMX guest (HLT, shutdown, wait-for-SIPI) is also woken
+     * by the VM exits that end its state (MTF, the VMX-preemption timer,
+     * window and interrupt exiting). */
+    if (cpu->vmx_non_root && cpu->activity != CPU_ACTIVE)
+        return vmx_halted_wakes(cpu);
     switch (cpu->activity) {
     case CPU_ACTIVE:
         return true;
     case CPU_HLT:
-        /* In VMX non-root operation VM exits wake it too (MTF, the
-         * VMX-preemption timer, window and interrupt exiting). */
-        if (cpu->vmx_non_root)
-            return vmx_halted_wakes(cpu);
         /* An NMI or an unmasked external interrupt ends HLT. */
         if (cpu->nmi_pending)
             return true;
@@ -190,13 +191,6 @@ static SimStatus run_turn(Machine *m, Cpu *cpu, uint64_t target)
     Lapic *l = &m->lapics.apic[cpu->index];
     m->lapics.current = cpu;
     while (cpu->cycles < target) {
-        /* An STI or MOV SS shadow covers one instruction boundary (SDM
-         * Vol.3 6.8.3); when the instruction after it was HLT, the shadow
-         * is over once the vCPU sleeps ("STI; HLT" must wake). */
-        if (cpu->activity == CPU_HLT) {
-            cpu->sti_shadow = false;
-            cpu->movss_shadow = false;
-        }
         lapic_update(l);
         uint64_t ev = lapic_next_event(l);
         /* Also cut at the next chipset device event (PIT, RTC). */

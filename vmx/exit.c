@@ -64,12 +64,16 @@ static void save_guest_state(Cpu *cpu, Vmcs *v, uint32_t exit_ctls)
  * counts too) records that event: vector 7:0, type 10:8, error code valid
  * 11, valid 31, with its error code; a software interrupt or exception
  * also saves its instruction length (27.2.5). */
-static void record_idt_vectoring(const Cpu *cpu, Vmcs *vmcs, const VmxExitInfo *info)
+static void record_idt_vectoring(Cpu *cpu, Vmcs *vmcs, const VmxExitInfo *info)
 {
     if (cpu->delivering < 0) {
         vmcs_write(vmcs, VF_IDT_VECTORING_INFO_FIELD, 0);
         return;
     }
+    /* SDM 27.1: an NMI injected with "virtual NMIs" whose delivery caused
+     * this exit leaves virtual-NMI blocking in effect. */
+    if (cpu->delivering_kind == EV_NMI && cpu->vmx->injecting && (cpu->vmx->pin & VMXM_PIN_VIRTUAL_NMIS))
+        cpu->nmi_blocked = true;
     static const uint8_t type_of[] = {
         [EV_EXCEPTION] = 3, [EV_EXTERNAL] = 0, [EV_NMI] = 2, [EV_SOFTWARE_INT] = 4,
         [EV_SOFTWARE_EXC] = 6, [EV_PRIV_SOFTWARE_EXC] = 5,

@@ -2,8 +2,9 @@
  * vmx/nonroot.c: VMX non-root operation: which instructions and events cause
  * VM exits, and the exit information each records. SDM Vol.3 25.1.1
  * "Relative Priority of Faults and VM Exits", 25.1.2 and 25.1.3
- * (instructions), 25.2 "Other Causes of VM Exits" (exceptions, interrupts,
- * NMIs, triple fault, interrupt and NMI windows), 27.2.1 "Basic VM-Exit
+ * (instructions), 25.2 "Other Causes of VM Exits" (exceptions, external
+ * interrupts, NMIs, triple fault, task switches; the between-instruction
+ * events and windows are in vmx/nonroot_events.c), 27.2.1 "Basic VM-Exit
  * Information" (exit qualifications), 27.2.2 (interruption information),
  * 27.2.4 (instruction information).
  *
@@ -75,6 +76,16 @@ static bool control_on(const VmxCpu *v, unsigned c)
 
 void vmx_nonroot_on_entry(VmxCpu *v)
 {
+    /* Only the control words decide the actions (vmx/insn_exits.def rules
+     * name controls); recompute them only when one changed. */
+    uint32_t ctls[VMX_CONTROL_KIND_COUNT] = {
+        [VMXK_PIN] = v->pin, [VMXK_PROC] = v->proc, [VMXK_PROC2] = v->proc2,
+        [VMXK_EXIT] = v->exit_ctls, [VMXK_ENTRY] = v->entry_ctls,
+    };
+    if (v->action_valid && memcmp(ctls, v->action_ctls, sizeof(ctls)) == 0)
+        return;
+    memcpy(v->action_ctls, ctls, sizeof(ctls));
+    v->action_valid = true;
     for (unsigned i = 0; i < insn_table_size; i++) {
         switch (v->row_rule[i]) {
         case VMX_RULE_ALWAYS: v->row_action[i] = VMX_ACT_EXIT; break;
@@ -510,9 +521,9 @@ SimStatus vmx_triple_fault_exit(Cpu *cpu)
 }
 
 /* Qualification (SDM 27.2.1, Table 27-2): selector in 15:0, source in
- * 31:30. Task switches through a task gate in the IDT also record the
- * event in the IDT-vectoring information. SIMPLIFICATION: that
- * IDT-vectoring record is not filled yet. */
+ * 31:30. A task switch through a task gate in the IDT happens during the
+ * event's delivery, so vmx_vmexit records that event as IDT-vectoring
+ * information (SDM 27.2.3). */
 SimStatus vmx_task_switch_exit(Cpu *cpu, uint16_t selector, unsigned source)
 {
     VmxExitInfo info = {

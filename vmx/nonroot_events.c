@@ -103,6 +103,22 @@ static SimStatus simple_exit(Cpu *cpu, uint32_t reason)
     return vmx_vmexit(cpu, &info);
 }
 
+/* SDM 25.5.1: timer expiry, reason 52. The timer also runs while the
+ * guest sleeps (HLT, shutdown): a sleeping vCPU's clock moves on towards
+ * the expiry. SIMPLIFICATION: it moves in steps of SLEEP_TIMER_STEP
+ * cycles, so other wake-up sources are seen between steps. */
+static SimStatus timer_exit(Cpu *cpu, const VmxCpu *v)
+{
+    enum { SLEEP_TIMER_STEP = 4096 };
+    uint64_t tsc = msr_tsc(cpu);
+    if (cpu->activity != CPU_ACTIVE && timer_remaining(v, tsc) > 0) {
+        uint64_t left = v->preempt_deadline_tsc - tsc;
+        cpu->cycles += left < SLEEP_TIMER_STEP ? left : SLEEP_TIMER_STEP;
+        tsc = msr_tsc(cpu);
+    }
+    return timer_remaining(v, tsc) == 0 ? simple_exit(cpu, EXIT_REASON_PREEMPTION_TIMER) : ST_OK;
+}
+
 /* Is an NMI pending that "NMI exiting" turns into a VM exit now? Without
  * virtual NMIs, blocking by NMI blocks it; with them, the NMI-blocking bit
  * is virtual-NMI blocking and does not hold off real NMIs (SDM 24.4.2
@@ -124,10 +140,12 @@ static bool extint_exit_ready(Cpu *cpu, const VmxCpu *v)
 SimStatus vmx_pending_event_exits(Cpu *cpu)
 {
     VmxCpu *v = cpu->vmx;
-    /* Only the active and HLT states see these events; shutdown and
-     * wait-for-SIPI block them (SDM 25.2 "activity state"). */
-    if (cpu->activity != CPU_ACTIVE && cpu->activity != CPU_HLT)
+    /* Wait-for-SIPI blocks all of these (the timer counts but does not
+     * exit, SDM 25.5.1); shutdown lets only the timer through here. */
+    if (cpu->activity == CPU_WAIT_SIPI)
         return ST_OK;
+    if (cpu->activity == CPU_SHUTDOWN)
+        return v->preempt_armed ? timer_exit(cpu, v) : ST_OK;
     bool shadow = cpu->sti_shadow || cpu->movss_shadow;
     /* SDM 25.5.2: MTF VM exits come before debug traps and everything
      * below them; reason 37, qualification 0. */
@@ -135,20 +153,10 @@ SimStatus vmx_pending_event_exits(Cpu *cpu)
         v->mtf_pending = false;
         return simple_exit(cpu, EXIT_REASON_MONITOR_TRAP_FLAG);
     }
-    /* SDM 25.5.1: timer expiry, reason 52. The timer also runs in the
-     * HLT state: a halted vCPU's clock moves on towards the expiry.
-     * SIMPLIFICATION: it moves in steps of HLT_TIMER_STEP cycles, so
-     * other wake-up sources are seen between steps. */
     if (v->preempt_armed) {
-        uint64_t tsc = msr_tsc(cpu);
-        if (cpu->activity == CPU_HLT && timer_remaining(v, tsc) > 0) {
-            enum { HLT_TIMER_STEP = 4096 };
-            uint64_t left = v->preempt_deadline_tsc - tsc;
-            cpu->cycles += left < HLT_TIMER_STEP ? left : HLT_TIMER_STEP;
-            tsc = msr_tsc(cpu);
-        }
-        if (timer_remaining(v, tsc) == 0)
-            return simple_exit(cpu, EXIT_REASON_PREEMPTION_TIMER);
+        SimStatus st = timer_exit(cpu, v);
+        if (st != ST_OK)
+            return st;
     }
     /* SDM 25.2: NMI window: no virtual-NMI blocking and no blocking by
      * MOV SS; it comes before NMIs. */
@@ -169,6 +177,10 @@ SimStatus vmx_pending_event_exits(Cpu *cpu)
 bool vmx_halted_wakes(Cpu *cpu)
 {
     const VmxCpu *v = cpu->vmx;
+    if (cpu->activity == CPU_WAIT_SIPI)
+        return false;
+    if (cpu->activity == CPU_SHUTDOWN)
+        return v->preempt_armed;
     if (v->mtf_pending || v->preempt_armed || nmi_exit_ready(cpu, v))
         return true;
     if ((v->proc & VMXM_PROC_NMI_WINDOW_EXITING) && !cpu->nmi_blocked && !cpu->movss_shadow)

@@ -43,6 +43,10 @@ typedef struct VmxCpu {
     uint8_t *row_reason;       /* basic exit reason */
     uint8_t *row_control;      /* VmxControl for VMX_RULE_CONTROL */
     uint8_t *row_action;       /* VMX_ACT_* for the current VMCS */
+    /* The control words row_action was computed for: a VM entry with the
+     * same controls (the common VMRESUME) reuses it. */
+    uint32_t action_ctls[VMX_CONTROL_KIND_COUNT];
+    bool action_valid;
     /* Non-root timing and event state (vmx/nonroot_events.c): the
      * VMX-preemption timer's expiry as a physical TSC value (SDM 25.5.1),
      * a pending MTF VM exit (SDM 25.5.2), pending debug exceptions to save
@@ -106,9 +110,9 @@ void vmx_after_step(Cpu *cpu);
  * exits have priority over debug-trap exceptions); the trap is then saved
  * as a pending debug exception (SDM 27.3.4) instead of being delivered. */
 bool vmx_mtf_before_debug_trap(Cpu *cpu, uint64_t dr6_bits);
-/* A halted vCPU in non-root operation: the VM exits that wake it (SDM
- * 25.2 activity-state rules, 25.5.1). vmx_halted_wakes tells the machine
- * whether stepping it can make progress. */
+/* A sleeping vCPU in non-root operation (HLT, shutdown, wait-for-SIPI):
+ * may a VM exit or an event end its state now (SDM 25.2 activity-state
+ * rules, 25.5.1)? Tells the machine whether stepping it makes progress. */
 bool vmx_halted_wakes(Cpu *cpu);
 
 /* SDM 25.3 "Changes to Instruction Behavior in VMX Non-Root Operation"

@@ -316,7 +316,10 @@ uint64_t lapic_next_event(const Lapic *l)
 
 bool lapic_timer_can_wake(const Lapic *l)
 {
-    return hw_enabled(l) && sw_enabled(l) && !(l->lvt[LVT_TIMER] & LVT_MASK) &&
+    /* Its vector must also clear PPR, or the expiry wakes nothing. */
+    uint32_t lvt = l->lvt[LVT_TIMER];
+    return hw_enabled(l) && sw_enabled(l) && !(lvt & LVT_MASK) &&
+           (lvt & 0xf0) > (lapic_ppr(l) & 0xf0) &&
            lapic_next_event(l) != UINT64_MAX;
 }
 
@@ -578,8 +581,8 @@ static uint32_t reg_read(const Lapic *l, unsigned reg)
     }
 }
 
-/* A write that passed the access checks; wmask the writable bits. */
-static SimStatus reg_write(Lapic *l, unsigned reg, uint64_t v, uint64_t wmask)
+/* A write that passed the access checks. */
+static SimStatus reg_write(Lapic *l, unsigned reg, uint64_t v)
 {
     switch (reg) {
     case LAPIC_ID:
@@ -681,12 +684,12 @@ void lapic_mmio_write(Lapic *l, uint32_t offset, uint32_t value)
     if (!(d->xapic & ACC_W))
         return;                             /* read-only: ignored */
     lapic_update(l);
-    if (reg_write(l, reg, value, d->x2_wmask) == ST_STOP) {
-        /* A memory write cannot return a status: park the sender so that
-         * cpu_run returns at once, and let the run loop report the stop
-         * (sim/run.c checks LapicSys.stop_reason). */
-        l->cpu->activity = CPU_HLT;
-        l->cpu->rflags &= ~RFLAGS_IF;
+    if (reg_write(l, reg, value) == ST_STOP) {
+        /* A memory write cannot return a status: park the sender (no
+         * event wakes CPU_SHUTDOWN) so that cpu_run returns at its next
+         * instruction boundary, and the run loop reports the stop before
+         * anything else (sim/run.c checks LapicSys.stop_reason). */
+        l->cpu->activity = CPU_SHUTDOWN;
     }
 }
 
@@ -794,7 +797,7 @@ bool lapic_msr_write(Lapic *l, uint32_t index, uint64_t value, SimStatus *st)
         return true;
     }
     lapic_update(l);
-    *st = reg_write(l, reg, value, d->x2_wmask);
+    *st = reg_write(l, reg, value);
     if (*st == ST_STOP)
         cpu->stop_reason = l->sys->stop_reason;
     return true;

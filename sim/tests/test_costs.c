@@ -233,7 +233,7 @@ static RunResult run_sequence(const CostModel *cm)
     tlb_flush_all(&fx->cpu.tlb);
     uint64_t c0 = fx->cpu.cycles, m0 = fx->cpu.tlb.misses;
     assert_int_equal(fixture_run(fx, sizeof(sequence), 100), ST_OK);
-    RunResult r = { fx->cpu.cycles - c0, fx->cpu.tlb.misses - m0 };
+    RunResult r = { .cycles = fx->cpu.cycles - c0, .misses = fx->cpu.tlb.misses - m0 };
     memcpy(r.gpr, fx->cpu.gpr, sizeof(r.gpr));
     r.mem0 = fixture_read_phys(fx, FX_DATA, 8);
     r.mem8 = fixture_read_phys(fx, FX_DATA + 8, 8);

@@ -412,9 +412,73 @@ static void test_apic_base_relocation_rule(void **state)
     assert_int_equal(msr_write(cpu, MSR_IA32_APIC_BASE, 0x00100900ull), ST_STOP);
 }
 
+/* STYLE 3: the register table. Offsets are 16-byte aligned, unique and in
+ * the page; only the ICR is wider than 32 bits in x2APIC mode; an x2APIC
+ * register with write access has writable bits unless its only legal
+ * value is 0 (EOI, ESR); the MSR of each is 800H + offset / 10H. */
+static void test_register_table_rule(void **state)
+{
+    static const struct { unsigned off, xa, x2; uint64_t wm; const char *name; } rows[] = {
+#define R 1
+#define W 2
+#define RW 3
+#define LAPIC_REG(name, offset, xapic, x2apic, x2_wmask) \
+        { offset, xapic, x2apic, x2_wmask, #name },
+#include "sim/devices/lapic_regs.def"
+#undef R
+#undef W
+#undef RW
+    };
+    bool seen[0x40] = { false };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(rows[i].off & 0xf, 0);
+        assert_true(rows[i].off < 0x400);
+        assert_false(seen[rows[i].off >> 4]);
+        seen[rows[i].off >> 4] = true;
+        assert_true(rows[i].xa || rows[i].x2);
+        if (strcmp(rows[i].name, "ICR_LO") != 0)
+            assert_int_equal(rows[i].wm >> 32, 0);
+        if ((rows[i].x2 & 2) == 0)
+            assert_int_equal(rows[i].wm, 0);
+    }
+    assert_int_equal(LAPIC_ICR_LO + 0x800, 0x830);
+    assert_int_equal(LAPIC_SELF_IPI + 0x800, 0x83f);
+    assert_int_equal(LAPIC_TDCR + 0x800, 0x83e);
+}
+
+static unsigned eoi_seen[256];
+
+static void count_eoi(void *opaque, uint8_t vector)
+{
+    eoi_seen[vector]++;
+}
+
+/* 10.8.4/10.8.5: a level-triggered interrupt sets its TMR bit, and its
+ * EOI is broadcast to the I/O APICs; an edge one's is not. */
+static void test_level_eoi_broadcast_rule(void **state)
+{
+    Machine *m = *state;
+    memset(eoi_seen, 0, sizeof eoi_seen);
+    m->lapics.eoi_broadcast = count_eoi;
+    sw_enable(m, 1);
+    ApicMsg msg = { .dest = 1, .mode = APIC_DM_FIXED, .vector = 0x91,
+                    .level = true, .assert = true, .source = -1 };
+    assert_int_equal(lapic_send(&m->lapics, &msg), ST_OK);
+    msg.vector = 0x81;
+    msg.level = false;
+    assert_int_equal(lapic_send(&m->lapics, &msg), ST_OK);
+    assert_int_equal(rd(m, 1, 0x180 + 0x40), 1u << 0x11);     /* TMR bit 91H */
+    assert_int_equal(take(m, 1), 0x91);
+    assert_int_equal(eoi_seen[0x91], 1);
+    assert_int_equal(take(m, 1), 0x81);
+    assert_int_equal(eoi_seen[0x81], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_register_table_rule),
+        cmocka_unit_test_setup_teardown(test_level_eoi_broadcast_rule, setup4, teardown),
         cmocka_unit_test_setup_teardown(test_reset_state_rule, setup4, teardown),
         cmocka_unit_test_setup_teardown(test_priority_and_eoi_rule, setup4, teardown),
         cmocka_unit_test_setup_teardown(test_cr8_is_tpr_rule, setup4, teardown),

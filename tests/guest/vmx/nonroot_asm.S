@@ -81,6 +81,11 @@ g_cr4_write:
     mov %cr4, %rax
     vmcall
 
+    .globl g_cr3_write
+g_cr3_write:
+    mov %rdi, %cr3
+    vmcall
+
 g_clts:
     clts
     vmcall

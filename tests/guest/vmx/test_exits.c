@@ -50,6 +50,11 @@ static void g_ud2(void *a) { (void)a; __asm__ volatile("ud2"); }
 static void g_touch(void *a) { guest_value = *(volatile uint64_t *)a; }
 static void g_wbinvd(void *a) { (void)a; __asm__ volatile("wbinvd"); }
 static void g_invd(void *a) { (void)a; __asm__ volatile("invd"); }
+static void g_xsetbv(void *a) { (void)a; __asm__ volatile("xor %%ecx, %%ecx; mov $3, %%eax; xor %%edx, %%edx; xsetbv" ::: "rax", "rcx", "rdx"); }
+static void g_monitor(void *a) { __asm__ volatile("monitor" :: "a"(a), "c"(0), "d"(0)); }
+static void g_mwait(void *a) { (void)a; __asm__ volatile("mwait" :: "a"(0), "c"(0)); }
+static void g_rdtscp(void *a) { (void)a; uint32_t lo, hi, aux; __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux)); }
+static void g_vmcall(void *a) { (void)a; __asm__ volatile("vmcall" ::: "cc"); }
 static void g_pause(void *a) { (void)a; __asm__ volatile("pause"); }
 static void g_vmclear(void *a) { __asm__ volatile("vmclear 0x10(%0)" :: "r"(a) : "memory", "cc"); }
 static void g_vmptrld(void *a) { __asm__ volatile("vmptrld (%0)" :: "r"(a) : "memory", "cc"); }
@@ -111,6 +116,32 @@ static void test_simple(void)
     if (hv_allowed(MSR_VMX_PROC2, PROC2_WBINVD_EXITING)) {
         expect_exit("WBINVD with WBINVD exiting", g_wbinvd, 0, 0, PROC2_WBINVD_EXITING, R_WBINVD, 0, 2);
         expect_no_exit("WBINVD without WBINVD exiting", g_wbinvd, 0, 0, 0);
+    }
+    expect_exit("VMCALL (unconditional)", g_vmcall, 0, 0, 0, R_VMCALL, 0, 3);
+    if (cpuid(1, 0).c & (1u << 3)) {
+        expect_exit("MONITOR with MONITOR exiting", g_monitor, scratch, PROC_MONITOR_EXITING, 0, R_MONITOR, 0, 3);
+        expect_exit("MWAIT with MWAIT exiting", g_mwait, 0, PROC_MWAIT_EXITING, 0, R_MWAIT, 0, 3);
+    }
+    if (cpuid(0x80000001, 0).d & (1u << 27)) {
+        if (hv_allowed(MSR_VMX_PROC2, PROC2_ENABLE_RDTSCP))
+            expect_exit("RDTSCP with enable RDTSCP and RDTSC exiting", g_rdtscp, 0, PROC_RDTSC_EXITING,
+                        PROC2_ENABLE_RDTSCP, R_RDTSCP, 0, 3);
+        /* Without "enable RDTSCP" RDTSCP is #UD in the guest (25.3). */
+        hv_setup(hv_vmcs);
+        vmwrite(F_EXCEPTION_BITMAP, 1u << 6);
+        uint64_t r = hv_guest(g_rdtscp, 0);
+        report((r & HV_EXITED) && hv_reason() == R_EXCEPTION && vmread(F_EXIT_INTR_INFO) == 0x80000306u,
+               "RDTSCP without enable RDTSCP: #UD in the guest (exit 0, vector 6)");
+    }
+    if ((cpuid(1, 0).c & (1u << 26)) && (rdmsr(MSR_VMX_CR4_FIXED1) & (1u << 18))) {
+        /* XSETBV exits unconditionally (25.1.2) once CR4.OSXSAVE lets it
+         * past its #UD check. */
+        hv_setup(hv_vmcs);
+        vmwrite(F_GUEST_CR4, vmread(F_GUEST_CR4) | (1u << 18));
+        uint64_t r = hv_guest(g_xsetbv, 0);
+        report((r & HV_EXITED) && hv_reason() == R_XSETBV && vmread(F_EXIT_INSN_LEN) == 3,
+               "XSETBV with guest CR4.OSXSAVE=1: exit 55, length 3 (got %u)", hv_reason());
+        report(hv_finish(4), "XSETBV: the guest continues");
     }
     if (hv_allowed(MSR_VMX_TRUE_PROC, PROC_PAUSE_EXITING))
         expect_exit("PAUSE with PAUSE exiting", g_pause, 0, PROC_PAUSE_EXITING, 0, R_PAUSE, 0, 2);
@@ -386,6 +417,39 @@ static void test_exceptions(void)
     report((r & HV_EXITED) && hv_reason() == R_TRIPLE_FAULT, "triple fault in the guest: exit 2 (got %u)", hv_reason());
 }
 
+extern char g32_task_jmp[];
+
+/* Task switch (25.1.2): JMP to a TSS descriptor from a 32-bit PAE guest
+ * (64-bit mode has no task switches); qualification: selector in 15:0,
+ * source 2 (JMP) in 31:30 (Table 27-2). */
+static void test_task_switch(void)
+{
+    static uint64_t pdpt32[4] __attribute__((aligned(32)));
+    static uint8_t tss32[0x68] __attribute__((aligned(16)));
+    extern uint64_t rt_pdpt[];
+    for (int i = 0; i < 4; i++)
+        pdpt32[i] = (rt_pdpt[i] & 0x000ffffffffff000ull) | 1;
+    gdt_set(SEL_TEST0, gdt_desc((uint32_t)(uint64_t)tss32, 0x67, 0x89, 0));
+    hv_setup(hv_vmcs);
+    vmwrite(F_ENTRY_CONTROLS, vmread(F_ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST);
+    vmwrite(F_GUEST_CS_SEL, SEL_CODE32);
+    vmwrite(F_GUEST_CS_AR, 0xc09b);
+    vmwrite(F_GUEST_CR4, vmread(F_GUEST_CR4) & ~(1ull << 17));
+    vmwrite(F_GUEST_CR3, (uint64_t)pdpt32);
+    vmwrite(F_GUEST_RIP, (uint64_t)g32_task_jmp);
+    /* Without EPT the PDPTEs come from memory at guest CR3 (26.3.2.4);
+     * the VMCS PDPTE fields (used with EPT) get the same values so the
+     * test does not depend on that rule (vmxsim loads the fields). */
+    for (int i = 0; i < 4; i++)
+        vmwrite(0x280a + 2 * i, pdpt32[i]);
+    uint64_t r = hv_run(1);
+    report((r & HV_EXITED) && hv_reason() == R_TASK_SWITCH && hv_qual() == (SEL_TEST0 | (2ull << 30)) &&
+           vmread(F_EXIT_INSN_LEN) == 7,
+           "JMP to a TSS in a 32-bit guest: exit 9, qualification selector | JMP, length 7 (got %lx, %lx, %lx)",
+           vmread(F_EXIT_REASON), hv_qual(), vmread(F_EXIT_INSN_LEN));
+    gdt_set(SEL_TEST0, 0);
+}
+
 void test_main(void)
 {
     if (!hv_enter_vmx())
@@ -397,5 +461,6 @@ void test_main(void)
     test_cr_dr();
     test_desc_rand();
     test_exceptions();
+    test_task_switch();
     report(vm_ok(vmxoff()), "VMXOFF");
 }

@@ -37,7 +37,7 @@ enum {
     MSR_BITMAP = 0x2004, TSC_OFFSET = 0x2010, VIRTUAL_APIC_PAGE = 0x2012,
     APIC_ACCESS_ADDR = 0x2014, XSS_EXITING_BITMAP = 0x202c, TSC_MULTIPLIER = 0x2032, VMCS_LINK_POINTER = 0x2800,
     PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
-    PF_MASK = 0x4006, PF_MATCH = 0x4008, EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012,
+    PF_MASK = 0x4006, PF_MATCH = 0x4008, CR3_TARGET_COUNT = 0x400a, CR3_TARGET0 = 0x6008, EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012,
     ENTRY_INTR_INFO = 0x4016, ENTRY_EXC_ERROR = 0x4018, ENTRY_INSN_LEN = 0x401a,
     TPR_THRESHOLD = 0x401c, PROC2_CONTROLS = 0x401e,
     VM_INSTRUCTION_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INTR_INFO = 0x4404,
@@ -64,6 +64,7 @@ enum {
 #define PROC_TSC_OFFSET   (1u << 3)
 #define PROC_HLT_EXITING  (1u << 7)
 #define PROC_RDTSC_EXIT   (1u << 12)
+#define PROC_CR3_LOAD     (1u << 15)
 #define PROC_CR8_LOAD     (1u << 19)
 #define PROC_CR8_STORE    (1u << 20)
 #define PROC_TPR_SHADOW   (1u << 21)
@@ -88,7 +89,7 @@ enum {
 };
 
 extern uint64_t nr_run(int launch);
-extern char nr_exit[], g_cr_read[], g_cr0_write[], g_cr4_write[], g_clts[], g_lmsw[];
+extern char g_cr3_write[], nr_exit[], g_cr_read[], g_cr0_write[], g_cr4_write[], g_clts[], g_lmsw[];
 extern char g_rdtsc[], g_rdtscp[], g_rdmsr_tsc[], g_cr8[], g_cr8_low[], g_cr8_low_next[];
 extern char g_loop[], g_hlt[], g_hlt_next[], g_nops[], g_nop2[], g_nop3[];
 extern char g_tf[], g_tf_nop[], g_tf_after[], g_int40[], g_vmcall[];
@@ -258,6 +259,17 @@ static void test_cr_shadows(void)
     nr_in[5] = cr4 & ~(uint64_t)CR4_VMXE;
     report(launch() && reason == R_VMCALL && (vmread(GUEST_CR4) & CR4_VMXE),
            "25.3 MOV to CR4 clearing host-owned VMXE (shadow 0): no exit, no #GP, CR4.VMXE stays 1");
+
+    prepare(g_cr3_write, 0, PROC_CR3_LOAD, 0);
+    vmwrite(CR3_TARGET_COUNT, 1);
+    vmwrite(CR3_TARGET0, read_cr3());
+    nr_in[5] = read_cr3();
+    report(launch() && reason == R_VMCALL, "25.1.3 MOV to CR3 of a value in the CR3-target list: no exit");
+    prepare(g_cr3_write, 0, PROC_CR3_LOAD, 0);
+    vmwrite(CR3_TARGET_COUNT, 0);
+    nr_in[5] = read_cr3();
+    report(launch() && reason == R_CR && vmread(EXIT_QUALIFICATION) == 0x703,
+           "25.1.3 MOV to CR3 with CR3-load exiting and no matching target: exit 28, qualification CR3/MOV to/RDI");
 
     prepare(g_clts, 0, 0, 0);
     vmwrite(GUEST_CR0, cr0 | CR0_TS);
@@ -453,6 +465,13 @@ static void test_preemption_timer(void)
     vmwrite(PREEMPTION_TIMER, 30);
     report(launch() && reason == R_TIMER && grip() == (uint64_t)g_hlt_next && vmread(GUEST_ACTIVITY) == 1,
            "25.5.1 the timer runs in the HLT state: exit 52 saves activity HLT, RIP after HLT");
+    if (rdmsr(MSR_VMX_MISC) & (1u << 7)) {
+        prepare(g_nops, PIN_PREEMPT_TIMER, 0, 0);
+        vmwrite(GUEST_ACTIVITY, 2);
+        vmwrite(PREEMPTION_TIMER, 20);
+        report(launch() && reason == R_TIMER && grip() == (uint64_t)g_nops && vmread(GUEST_ACTIVITY) == 2,
+               "25.5.1 the timer runs in the shutdown state: exit 52 saves activity shutdown");
+    }
     prepare(g_hlt, 0, PROC_HLT_EXITING, 0);
     report(launch() && reason == R_HLT && grip() == (uint64_t)g_hlt && vmread(EXIT_INSN_LEN) == 1,
            "25.1.3 HLT exiting: exit 12 at the HLT");
@@ -598,6 +617,13 @@ static void test_interruptibility(void)
     vmwrite(ENTRY_INTR_INFO, 0x80000202);
     report(launch() && reason == R_VMCALL && grip() == (uint64_t)g_isr_vmcall && (vmread(GUEST_INTERRUPTIBILITY) & 8),
            "25.3 injecting an NMI with virtual NMIs sets virtual-NMI blocking");
+    prepare(g_vmcall, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, 0, 0);
+    vmwrite(ENTRY_INTR_INFO, 0x80000202);
+    vmwrite(GUEST_IDTR_LIMIT, 0);
+    vmwrite(EXCEPTION_BITMAP, 1u << EXC_GP);
+    report(launch() && reason == R_EXCEPTION && vmread(IDT_VECTORING_INFO) == 0x80000202 &&
+           (vmread(GUEST_INTERRUPTIBILITY) & 8),
+           "27.1 #GP delivering an injected virtual NMI: IDT-vectoring NMI, virtual-NMI blocking saved set");
     prepare(g_iret, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, PROC_NMI_WINDOW, 0);
     vmwrite(GUEST_INTERRUPTIBILITY, 8);
     report(launch() && reason == R_NMI_WINDOW && grip() == (uint64_t)g_iret_next,
