@@ -234,15 +234,19 @@ static bool parse_machine_q(const char *v, GError **err)
 }
 
 /* -d ITEMS: QEMU's log items; vmxsim knows "exits" (the VM-exit profile
- * summary on stderr at exit). */
+ * summary on stderr at exit) and "entry" (each failed VM-entry check, by
+ * SDM section, when it happens). */
 static bool parse_debug(const char *v, CliOptions *o, GError **err)
 {
     g_auto(GStrv) items = g_strsplit(v, ",", -1);
     for (char **it = items; *it; it++) {
-        if (strcmp(*it, "exits"))
+        if (!strcmp(*it, "exits"))
+            o->debug_exits = true;
+        else if (!strcmp(*it, "entry"))
+            o->debug_entry = true;
+        else
             return fail(err, "-d '%s': log item '%s' is not supported (yet); "
-                        "expected exits", v, *it);
-        o->debug_exits = true;
+                        "expected exits or entry", v, *it);
     }
     return true;
 }

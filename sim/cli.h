@@ -49,6 +49,7 @@ typedef struct CliOptions {
     bool have_profile_format;
     int profile_format;        /* --profile-format: a ProfileFormat */
     bool debug_exits;          /* -d exits */
+    bool debug_entry;          /* -d entry */
     unsigned ndebugexit;
     DebugExitConfig debugexit[MACHINE_MAX_DEBUGEXIT];
 } CliOptions;

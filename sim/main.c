@@ -16,6 +16,7 @@
 #include "sim/cpu_model_load.h"
 #include "sim/loader.h"
 #include "sim/machine.h"
+#include "vmx/vmx.h"
 #include "sim/run.h"
 #include "traces/profile.h"
 
@@ -97,6 +98,12 @@ static int run(const CliOptions *o)
         return fail(EXIT_BAD_INPUT, err);
     }
     m->no_reboot = o->no_reboot;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if (m->cpus[i].vmx) {
+            m->cpus[i].vmx->tracer = &m->tracer;
+            m->cpus[i].vmx->log_entry_failures = o->debug_entry;
+        }
+    }
 
     BootRequest req = { o->kernel, o->append, o->initrd };
     BootRam ram = machine_boot_ram(m);

@@ -13,6 +13,7 @@ static const char *const trace_names[TRACE_EVENT_COUNT] = {
     [TRACE_RESET] = "reset",
     [TRACE_HALT_IDLE] = "halt-idle",
     [TRACE_PORT_EXIT] = "debug-exit",
+    [TRACE_VMENTRY_FAIL] = "vmentry-fail",
 };
 
 void trace_init(Tracer *t)

@@ -23,6 +23,9 @@ typedef enum TraceEvent {
     TRACE_RESET,        /* machine reset; a = reset count */
     TRACE_HALT_IDLE,    /* every vCPU is asleep with no wake-up source */
     TRACE_PORT_EXIT,    /* isa-debug-exit written; a = value */
+    TRACE_VMENTRY_FAIL, /* a VM-entry check failed; a = EntryCheckId (row of
+                           vmx/entry_checks.def), b = VM-instruction error
+                           << 32 | exit-33 qualification */
     TRACE_EVENT_COUNT
 } TraceEvent;
 

@@ -7,6 +7,8 @@
  */
 #include "vmx/vmx.h"
 
+#include <stdio.h>
+
 #include "cpu/deliver.h"
 #include "cpu/fault.h"
 #include "cpu/mem.h"
@@ -186,6 +188,31 @@ static SimStatus entry_failure(Cpu *cpu, uint32_t reason, uint64_t qualification
     return vmx_vmexit(cpu, &info);
 }
 
+/* A failed VM-entry check becomes a trace record and, with -d entry, a line
+ * that names the SDM section, the rule and the code that checks it, so a
+ * hypervisor developer sees why the entry failed (ARCHITECTURE "VMX"). */
+static void report_entry_failure(Cpu *cpu, const EntryFailure *fail, unsigned error,
+                                 uint64_t qualification)
+{
+    VmxCpu *v = cpu->vmx;
+    if (v->tracer)
+        trace_emit(v->tracer, TRACE_VMENTRY_FAIL, cpu->index, cpu->cycles, fail->id,
+                   ((uint64_t)error << 32) | (qualification & 0xffffffffu));
+    if (!v->log_entry_failures || fail->id >= EC_COUNT)
+        return;
+    const EntryCheckDesc *c = &entry_checks[fail->id];
+    if (error)
+        fprintf(stderr, "vmxsim: vCPU %u: VM entry failed: VMfailValid(%u, %s)\n", cpu->index, error,
+                vmx_error_description(error));
+    else
+        fprintf(stderr, "vmxsim: vCPU %u: VM entry failed: exit reason 33 (invalid guest state), "
+                "qualification %llu\n", cpu->index, (unsigned long long)qualification);
+    fprintf(stderr, "vmxsim:   SDM %s: %s\n", c->section, c->rule);
+    fprintf(stderr, "vmxsim:   check %s: `%s` (vmx/%s:%d)\n", c->id, fail->condition,
+            c->outcome == EO_CTRL || c->outcome == EO_HOST ? "entry_check.c" : "entry_check_guest.c",
+            fail->line);
+}
+
 SimStatus vmx_vmentry(Cpu *cpu, bool launch)
 {
     VmxCpu *v = cpu->vmx;
@@ -199,6 +226,7 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
     EntryFailure fail = { EC_COUNT, NULL, 0 };
     unsigned error = vmx_check_controls_and_host(&env, &fail);
     if (error) {
+        report_entry_failure(cpu, &fail, error, 0);
         vmx_fail_valid(cpu, error);
         return ST_OK;
     }
@@ -213,8 +241,10 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
     vmx_nonroot_on_entry(v);
 
     uint64_t qualification = 0;
-    if (!vmx_check_guest_state(&env, &fail, &qualification))
+    if (!vmx_check_guest_state(&env, &fail, &qualification)) {
+        report_entry_failure(cpu, &fail, 0, qualification);
         return entry_failure(cpu, EXIT_REASON_INVALID_GUEST_STATE, qualification);
+    }
 
     v->host_nmi_blocked = cpu->nmi_blocked;
     load_guest_state(cpu, vmcs, v->entry_ctls);

@@ -12,6 +12,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/insn.h"
+#include "traces/trace.h"
 #include "vmx/caps.h"
 #include "vmx/vmcs.h"
 
@@ -64,6 +65,10 @@ typedef struct VmxCpu {
     bool iret_step, iret_nmi_blocked;
     /* EPT in force while in non-root operation (cpu->ept points here). */
     EptCtx ept;
+    /* Reporting of failed VM-entry checks: a trace record, and with
+     * -d entry a line on stderr naming the SDM section (set by sim/). */
+    Tracer *tracer;
+    bool log_entry_failures;
     /* Statistics for traces and tests. */
     uint64_t entries, exits;
 } VmxCpu;

@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--twice", action="store_true",
                     help="run a second time; standard output and error "
                          "(--stats cycle counts) must be byte-identical")
+    ap.add_argument("--expect-stderr", action="append", default=[], metavar="TEXT",
+                    help="the simulator's standard error must contain TEXT")
     ap.add_argument("vmxsim")
     ap.add_argument("image")
     ap.add_argument("extra", nargs="*", help="more simulator arguments")
@@ -78,6 +80,10 @@ def main():
         problems.append(f"{sums[-1][1].decode()} check(s) failed")
     if re.search(rb"^not ok ", p.stdout, re.M):
         problems.append('a "not ok" line')
+
+    for text in args.expect_stderr:
+        if text.encode() not in p.stderr:
+            problems.append(f"standard error lacks {text!r}")
 
     if args.twice:
         q = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
