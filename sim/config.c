@@ -341,6 +341,8 @@ static bool machine_devices(const char *path, xmlNodePtr devs,
             mc->has_pci = true;
         } else if (is_elem(n, "i8042")) {
             mc->has_i8042 = true;
+        } else if (is_elem(n, "fw_cfg")) {
+            mc->has_fw_cfg = true;
         } else if (is_elem(n, "pmtimer")) {
             if (!attr_u64(path, n, "iobase", 0xfffc, &v, err))
                 return false;

@@ -52,6 +52,7 @@ typedef struct MachineConfig {
     int64_t rtc_start;
     /* Chipset devices (sim/chipset.h) at their fixed PC addresses. */
     bool has_ioapic, has_pit, has_rtc, has_pci, has_i8042, has_pmtimer;
+    bool has_fw_cfg;           /* <fw_cfg/>: QEMU's firmware configuration device */
     uint16_t pmtimer_iobase;
     unsigned ndebugexit;
     DebugExitConfig debugexit[MACHINE_MAX_DEBUGEXIT];

@@ -179,12 +179,15 @@ static bool machine_devices(Machine *m, const MachineConfig *mc, GError **err)
     if (!chipset_init(&m->chip, mc, m->has_pic ? &m->pic : NULL, &m->io,
                       &m->pm, machine_ioapic_deliver, m, err))
         return false;
-    /* fw_cfg, as on QEMU's pc: always present (sim/firmware.h). */
+    /* fw_cfg, where the machine file has <fw_cfg/> (pc.xml does, as QEMU's
+     * pc always has it; sim/firmware.h). */
     fw_cfg_init(&m->fw_cfg, &m->pm);
-    if (!add_ports(m, PC_FW_CFG_PORT, FW_CFG_NPORTS, &fw_cfg_ops, &m->fw_cfg,
-                   "fw_cfg", err) ||
-        !add_ports(m, PC_FW_CFG_DMA_PORT, FW_CFG_DMA_NPORTS, &fw_cfg_dma_ops,
-                   &m->fw_cfg, "fw_cfg DMA", err))
+    m->has_fw_cfg = mc->has_fw_cfg;
+    if (m->has_fw_cfg &&
+        (!add_ports(m, PC_FW_CFG_PORT, FW_CFG_NPORTS, &fw_cfg_ops, &m->fw_cfg,
+                    "fw_cfg", err) ||
+         !add_ports(m, PC_FW_CFG_DMA_PORT, FW_CFG_DMA_NPORTS, &fw_cfg_dma_ops,
+                    &m->fw_cfg, "fw_cfg DMA", err)))
         return false;
     for (unsigned i = 0; i < mc->ndebugexit; i++) {
         DebugExit *d = &m->debugexit[m->ndebugexit++];
@@ -310,7 +313,8 @@ static void machine_firmware(Machine *m)
     };
     firmware_install(&m->pm, &fi);
     BootRam ram = machine_boot_ram(m);
-    firmware_fw_cfg(&m->fw_cfg, &fi, &ram, m->plan.append ? m->plan.append : "");
+    if (m->has_fw_cfg)
+        firmware_fw_cfg(&m->fw_cfg, &fi, &ram, m->plan.append ? m->plan.append : "");
 }
 
 static void machine_start(Machine *m)

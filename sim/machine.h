@@ -71,6 +71,7 @@ typedef struct Machine {
     unsigned ndebugexit;
     DebugExit debugexit[MACHINE_MAX_DEBUGEXIT];
     FwCfg fw_cfg;              /* QEMU's fw_cfg (sim/firmware.c fills it) */
+    bool has_fw_cfg;           /* the machine file has <fw_cfg/> */
     MachineExit exit;
     Tracer tracer;
     BootPlan plan;             /* what machine_boot loaded, for resets */

@@ -189,10 +189,15 @@ static void test_cli_costs_profile_and_d_exits(void **state)
     assert_true(o.have_profile_format);
     assert_int_equal(o.profile_format, PROFILE_JSON);
     assert_true(o.debug_exits);
+    assert_false(o.debug_entry);
+    cli_options_clear(&o);
+    assert_true(PARSE(&o, &err, "-d", "entry,exits"));
+    assert_true(o.debug_entry);
+    assert_true(o.debug_exits);
     cli_options_clear(&o);
     g_autofree char *e1 = ERROR_OF("-d", "exits,int");
     assert_string_equal(e1, "-d 'exits,int': log item 'int' is not supported "
-                        "(yet); expected exits");
+                        "(yet); expected exits or entry");
     g_autofree char *e2 = ERROR_OF("--profile-format", "xml");
     assert_string_equal(e2, "--profile-format 'xml': expected text, csv or json");
 }

@@ -8,7 +8,7 @@
 
 #define AP_TRAMP 0x8000
 #define AP_STACK_SIZE 16384
-#define MAX_CPUS 16
+#define MAX_CPUS 64
 
 extern char ap_tramp[], ap_tramp_end[], ap_tramp_gdtr[], ap_tramp_idtr[];
 extern char ap_tramp_cr3[], ap_tramp_entry[], ap_tramp_stacks[], ap_tramp_stack_size[];

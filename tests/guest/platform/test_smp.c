@@ -1,6 +1,6 @@
 /*
  * tests/guest/platform/test_smp.c: INIT/SIPI bring-up of every AP (run
- * with -smp N and -append cpus=N, N <= 16). Each AP reports its APIC ID three ways (the xAPIC ID
+ * with -smp N and -append cpus=N, N <= 64). Each AP reports its APIC ID three ways (the xAPIC ID
  * register, SDM Vol.3 10.4.6 "Local APIC ID"; CPUID.01H:EBX[31:24]; the
  * x2APIC ID of CPUID.0BH:EDX), its IA32_APIC_BASE (BSP flag clear, SDM
  * Vol.3 10.4.4), then all CPUs add to one counter with LOCK XADD (SDM
@@ -11,7 +11,7 @@
 #include "rt.h"
 #include "platform.h"
 
-#define MAXCPU 16
+#define MAXCPU 64
 #define ADDS 500
 
 static volatile unsigned arrived, done;
