@@ -85,6 +85,10 @@ static void test_config_default_pc_machine_loads(void **state)
     assert_int_equal(mc.pic_master, 0x20);
     assert_int_equal(mc.pic_slave, 0xa0);
     assert_int_equal(mc.ndebugexit, 0);
+    /* Every fixed device of the PC is a machine-file element (issue 3). */
+    assert_true(mc.has_ioapic && mc.has_pit && mc.has_rtc && mc.has_pci && mc.has_i8042);
+    assert_true(mc.has_pmtimer);
+    assert_true(mc.has_fw_cfg);
     machine_config_clear(&mc);
 }
 
@@ -223,7 +227,10 @@ static void test_config_isa_debug_exit_in_machine_file(void **state)
     assert_int_equal(mc.debugexit[0].iobase, 0xf4);
     assert_int_equal(mc.serial, CONSOLE_FILE);
     assert_string_equal(mc.serial_path, "/tmp/x");
+    /* Devices the file does not name are absent. */
     assert_false(mc.has_pic);
+    assert_false(mc.has_fw_cfg);
+    assert_false(mc.has_ioapic);
     machine_config_clear(&mc);
 }
 
