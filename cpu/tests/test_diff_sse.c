@@ -116,6 +116,24 @@ NATIVE(n_hsubps, "hsubps") NATIVE(n_addsubpd, "addsubpd")
 NATIVE(n_roundps4, "roundps $4,") NATIVE(n_roundsd9, "roundsd $9,")
 NATIVE(n_roundpd2, "roundpd $2,") NATIVE(n_roundss0, "roundss $0,")
 
+/* SSE2 integer forms (SDM Vol.2, each instruction's page): results must
+ * match the host bit for bit; MXCSR is untouched by them. */
+NATIVE(n_paddb, "paddb") NATIVE(n_paddw, "paddw") NATIVE(n_paddd, "paddd") NATIVE(n_paddq, "paddq")
+NATIVE(n_psubb, "psubb") NATIVE(n_psubw, "psubw") NATIVE(n_psubd, "psubd") NATIVE(n_psubq, "psubq")
+NATIVE(n_paddsb, "paddsb") NATIVE(n_paddsw, "paddsw") NATIVE(n_paddusb, "paddusb") NATIVE(n_paddusw, "paddusw")
+NATIVE(n_psubsb, "psubsb") NATIVE(n_psubsw, "psubsw") NATIVE(n_psubusb, "psubusb") NATIVE(n_psubusw, "psubusw")
+NATIVE(n_pmullw, "pmullw") NATIVE(n_pmulhw, "pmulhw") NATIVE(n_pmulhuw, "pmulhuw") NATIVE(n_pmuludq, "pmuludq")
+NATIVE(n_pmaddwd, "pmaddwd") NATIVE(n_pavgb, "pavgb") NATIVE(n_pavgw, "pavgw") NATIVE(n_psadbw, "psadbw")
+NATIVE(n_pminub, "pminub") NATIVE(n_pmaxub, "pmaxub") NATIVE(n_pminsw, "pminsw") NATIVE(n_pmaxsw, "pmaxsw")
+NATIVE(n_pcmpeqb, "pcmpeqb") NATIVE(n_pcmpeqw, "pcmpeqw") NATIVE(n_pcmpeqd, "pcmpeqd") NATIVE(n_pcmpgtb, "pcmpgtb")
+NATIVE(n_pcmpgtw, "pcmpgtw") NATIVE(n_pcmpgtd, "pcmpgtd") NATIVE(n_pand, "pand") NATIVE(n_pandn, "pandn")
+NATIVE(n_por, "por") NATIVE(n_pxor, "pxor") NATIVE(n_packsswb, "packsswb") NATIVE(n_packssdw, "packssdw")
+NATIVE(n_packuswb, "packuswb") NATIVE(n_punpcklbw, "punpcklbw") NATIVE(n_punpcklwd, "punpcklwd") NATIVE(n_punpckldq, "punpckldq")
+NATIVE(n_punpcklqdq, "punpcklqdq") NATIVE(n_punpckhbw, "punpckhbw") NATIVE(n_punpckhwd, "punpckhwd") NATIVE(n_punpckhdq, "punpckhdq")
+NATIVE(n_punpckhqdq, "punpckhqdq") NATIVE(n_psllw, "psllw") NATIVE(n_pslld, "pslld") NATIVE(n_psllq, "psllq")
+NATIVE(n_psrlw, "psrlw") NATIVE(n_psrld, "psrld") NATIVE(n_psrlq, "psrlq") NATIVE(n_psraw, "psraw")
+NATIVE(n_psrad, "psrad") 
+
 typedef struct DiffOp {
     const char *name;
     const char *opc;        /* bytes before ModRM */
@@ -180,6 +198,63 @@ static const DiffOp ops[] = {
     OP("roundpd2", "\x66\x0f\x3a\x09", 2, K64, 16, n_roundpd2),
     OP("roundss0", "\x66\x0f\x3a\x0a", 0, K32, 4, n_roundss0),
     OP("roundsd9", "\x66\x0f\x3a\x0b", 9, K64, 8, n_roundsd9),
+    OP("paddb", "\x66\x0f\xfc", -1, K32, 16, n_paddb),
+    OP("paddw", "\x66\x0f\xfd", -1, K32, 16, n_paddw),
+    OP("paddd", "\x66\x0f\xfe", -1, K32, 16, n_paddd),
+    OP("paddq", "\x66\x0f\xd4", -1, K32, 16, n_paddq),
+    OP("psubb", "\x66\x0f\xf8", -1, K32, 16, n_psubb),
+    OP("psubw", "\x66\x0f\xf9", -1, K32, 16, n_psubw),
+    OP("psubd", "\x66\x0f\xfa", -1, K32, 16, n_psubd),
+    OP("psubq", "\x66\x0f\xfb", -1, K32, 16, n_psubq),
+    OP("paddsb", "\x66\x0f\xec", -1, K32, 16, n_paddsb),
+    OP("paddsw", "\x66\x0f\xed", -1, K32, 16, n_paddsw),
+    OP("paddusb", "\x66\x0f\xdc", -1, K32, 16, n_paddusb),
+    OP("paddusw", "\x66\x0f\xdd", -1, K32, 16, n_paddusw),
+    OP("psubsb", "\x66\x0f\xe8", -1, K32, 16, n_psubsb),
+    OP("psubsw", "\x66\x0f\xe9", -1, K32, 16, n_psubsw),
+    OP("psubusb", "\x66\x0f\xd8", -1, K32, 16, n_psubusb),
+    OP("psubusw", "\x66\x0f\xd9", -1, K32, 16, n_psubusw),
+    OP("pmullw", "\x66\x0f\xd5", -1, K32, 16, n_pmullw),
+    OP("pmulhw", "\x66\x0f\xe5", -1, K32, 16, n_pmulhw),
+    OP("pmulhuw", "\x66\x0f\xe4", -1, K32, 16, n_pmulhuw),
+    OP("pmuludq", "\x66\x0f\xf4", -1, K32, 16, n_pmuludq),
+    OP("pmaddwd", "\x66\x0f\xf5", -1, K32, 16, n_pmaddwd),
+    OP("pavgb", "\x66\x0f\xe0", -1, K32, 16, n_pavgb),
+    OP("pavgw", "\x66\x0f\xe3", -1, K32, 16, n_pavgw),
+    OP("psadbw", "\x66\x0f\xf6", -1, K32, 16, n_psadbw),
+    OP("pminub", "\x66\x0f\xda", -1, K32, 16, n_pminub),
+    OP("pmaxub", "\x66\x0f\xde", -1, K32, 16, n_pmaxub),
+    OP("pminsw", "\x66\x0f\xea", -1, K32, 16, n_pminsw),
+    OP("pmaxsw", "\x66\x0f\xee", -1, K32, 16, n_pmaxsw),
+    OP("pcmpeqb", "\x66\x0f\x74", -1, K32, 16, n_pcmpeqb),
+    OP("pcmpeqw", "\x66\x0f\x75", -1, K32, 16, n_pcmpeqw),
+    OP("pcmpeqd", "\x66\x0f\x76", -1, K32, 16, n_pcmpeqd),
+    OP("pcmpgtb", "\x66\x0f\x64", -1, K32, 16, n_pcmpgtb),
+    OP("pcmpgtw", "\x66\x0f\x65", -1, K32, 16, n_pcmpgtw),
+    OP("pcmpgtd", "\x66\x0f\x66", -1, K32, 16, n_pcmpgtd),
+    OP("pand", "\x66\x0f\xdb", -1, K32, 16, n_pand),
+    OP("pandn", "\x66\x0f\xdf", -1, K32, 16, n_pandn),
+    OP("por", "\x66\x0f\xeb", -1, K32, 16, n_por),
+    OP("pxor", "\x66\x0f\xef", -1, K32, 16, n_pxor),
+    OP("packsswb", "\x66\x0f\x63", -1, K32, 16, n_packsswb),
+    OP("packssdw", "\x66\x0f\x6b", -1, K32, 16, n_packssdw),
+    OP("packuswb", "\x66\x0f\x67", -1, K32, 16, n_packuswb),
+    OP("punpcklbw", "\x66\x0f\x60", -1, K32, 16, n_punpcklbw),
+    OP("punpcklwd", "\x66\x0f\x61", -1, K32, 16, n_punpcklwd),
+    OP("punpckldq", "\x66\x0f\x62", -1, K32, 16, n_punpckldq),
+    OP("punpcklqdq", "\x66\x0f\x6c", -1, K32, 16, n_punpcklqdq),
+    OP("punpckhbw", "\x66\x0f\x68", -1, K32, 16, n_punpckhbw),
+    OP("punpckhwd", "\x66\x0f\x69", -1, K32, 16, n_punpckhwd),
+    OP("punpckhdq", "\x66\x0f\x6a", -1, K32, 16, n_punpckhdq),
+    OP("punpckhqdq", "\x66\x0f\x6d", -1, K32, 16, n_punpckhqdq),
+    OP("psllw", "\x66\x0f\xf1", -1, K32, 16, n_psllw),
+    OP("pslld", "\x66\x0f\xf2", -1, K32, 16, n_pslld),
+    OP("psllq", "\x66\x0f\xf3", -1, K32, 16, n_psllq),
+    OP("psrlw", "\x66\x0f\xd1", -1, K32, 16, n_psrlw),
+    OP("psrld", "\x66\x0f\xd2", -1, K32, 16, n_psrld),
+    OP("psrlq", "\x66\x0f\xd3", -1, K32, 16, n_psrlq),
+    OP("psraw", "\x66\x0f\xe1", -1, K32, 16, n_psraw),
+    OP("psrad", "\x66\x0f\xe2", -1, K32, 16, n_psrad),
 };
 
 #define SAMPLES 48
