@@ -95,22 +95,6 @@ static void load_guest_state(Cpu *cpu, const Vmcs *v, uint32_t entry_ctls)
     cpu->activity = activity[vmcs_read(v, VF_GUEST_ACTIVITY_STATE) & 3];
 }
 
-/* SDM 26.4 "Loading MSRs": 0 on success, else the 1-based index of the
- * entry that failed (the exit qualification of reason 34). */
-static uint32_t load_msr_area(Cpu *cpu, uint64_t addr, uint32_t count)
-{
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t entry[2];
-        physmem_read_buf(cpu->pm, addr + 16ull * i, entry, sizeof(entry));
-        uint32_t index = (uint32_t)entry[0];
-        bool bad = (entry[0] >> 32) != 0 || index == 0xc0000100u || index == 0xc0000101u ||
-                   (index >> 8) == 0x8 || index == 0x9b;
-        if (bad || msr_write(cpu, index, entry[1]) != ST_OK)
-            return i + 1;
-    }
-    return 0;
-}
-
 /* SDM 26.5 "Event Injection": deliver the event in the VM-entry
  * interruption-information field through the guest IDT. The exception
  * bitmap does not apply to the injected event itself, only to exceptions
@@ -264,7 +248,7 @@ SimStatus vmx_vmentry(Cpu *cpu, bool launch)
     }
     vmx_set_fixed_bits(cpu, true, v->proc2 & VMXM_PROC2_UNRESTRICTED_GUEST);
 
-    uint32_t bad_msr = load_msr_area(cpu, vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_ADDR),
+    uint32_t bad_msr = vmx_load_msr_area(cpu, vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_ADDR),
                                      (uint32_t)vmcs_read(vmcs, VF_VM_ENTRY_MSR_LOAD_COUNT));
     if (bad_msr)
         return entry_failure(cpu, EXIT_REASON_MSR_LOADING, bad_msr);

@@ -100,20 +100,6 @@ static bool store_msr_area(Cpu *cpu, uint64_t addr, uint32_t count)
     return true;
 }
 
-/* SDM 27.6 "Loading MSRs". */
-static bool load_msr_area(Cpu *cpu, uint64_t addr, uint32_t count)
-{
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t entry[2];
-        physmem_read_buf(cpu->pm, addr + 16ull * i, entry, sizeof(entry));
-        uint32_t index = (uint32_t)entry[0];
-        if ((entry[0] >> 32) || index == 0xc0000100u || index == 0xc0000101u || (index >> 8) == 0x8 ||
-            msr_write(cpu, index, entry[1]) != ST_OK)
-            return false;
-    }
-    return true;
-}
-
 static void host_segment(Cpu *cpu, unsigned seg, uint16_t sel, uint64_t base, bool host64)
 {
     SegReg *s = &cpu->seg[seg];
@@ -242,8 +228,8 @@ SimStatus vmx_vmexit(Cpu *cpu, const VmxExitInfo *info)
     cpu->ept = NULL;
     vmx_set_fixed_bits(cpu, true, false);
     load_host_state(cpu, vmcs, exit_ctls);
-    if (!load_msr_area(cpu, vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_ADDR),
-                       (uint32_t)vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_COUNT)))
+    if (vmx_load_msr_area(cpu, vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_ADDR),
+                          (uint32_t)vmcs_read(vmcs, VF_VM_EXIT_MSR_LOAD_COUNT)))
         return vmx_abort(cpu, 4, "VMX abort: failure loading host MSRs (SDM 27.7, indicator 4)");
     v->exits++;
     return ST_VMEXIT;

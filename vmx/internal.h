@@ -29,6 +29,10 @@ uint32_t vmx_insn_info_vmrw(const DecodedInsn *d);
 uint32_t vmx_insn_info_inv(const DecodedInsn *d);
 uint64_t vmx_mem_qualification(const Cpu *cpu, const DecodedInsn *d);
 
+/* MSR-load area of VM entry and VM exit: 0, or the 1-based index of the
+ * entry that failed (SDM 26.4, 27.6). */
+uint32_t vmx_load_msr_area(Cpu *cpu, uint64_t addr, uint32_t count);
+
 /* State transfer between the CPU and a VMCS (entry.c, exit.c). */
 void vmx_load_segment(Cpu *cpu, unsigned seg, const Vmcs *v);
 

@@ -65,23 +65,24 @@ void vmx_nonroot_init(VmxCpu *v)
     }
 }
 
-static bool control_on(const VmxCpu *v, unsigned c)
+/* The control words of the current VMCS, by VmxControlKind (the VM-function
+ * controls decide no instruction exit of vmx/insn_exits.def: 0 here). */
+static void control_words(const VmxCpu *v, uint32_t out[VMX_CONTROL_KIND_COUNT])
 {
-    const VmxControlDesc *d = &vmx_controls[c];
-    uint32_t word = d->kind == VMXK_PIN ? v->pin : d->kind == VMXK_PROC ? v->proc
-                  : d->kind == VMXK_PROC2 ? v->proc2 : d->kind == VMXK_EXIT ? v->exit_ctls
-                  : v->entry_ctls;
-    return (word >> d->bit) & 1;
+    out[VMXK_PIN] = v->pin;
+    out[VMXK_PROC] = v->proc;
+    out[VMXK_PROC2] = v->proc2;
+    out[VMXK_EXIT] = v->exit_ctls;
+    out[VMXK_ENTRY] = v->entry_ctls;
+    out[VMXK_VMFUNC] = 0;
 }
 
 void vmx_nonroot_on_entry(VmxCpu *v)
 {
     /* Only the control words decide the actions (vmx/insn_exits.def rules
      * name controls); recompute them only when one changed. */
-    uint32_t ctls[VMX_CONTROL_KIND_COUNT] = {
-        [VMXK_PIN] = v->pin, [VMXK_PROC] = v->proc, [VMXK_PROC2] = v->proc2,
-        [VMXK_EXIT] = v->exit_ctls, [VMXK_ENTRY] = v->entry_ctls,
-    };
+    uint32_t ctls[VMX_CONTROL_KIND_COUNT];
+    control_words(v, ctls);
     if (v->action_valid && memcmp(ctls, v->action_ctls, sizeof(ctls)) == 0)
         return;
     memcpy(v->action_ctls, ctls, sizeof(ctls));
@@ -90,7 +91,8 @@ void vmx_nonroot_on_entry(VmxCpu *v)
         switch (v->row_rule[i]) {
         case VMX_RULE_ALWAYS: v->row_action[i] = VMX_ACT_EXIT; break;
         case VMX_RULE_CONTROL:
-            v->row_action[i] = control_on(v, v->row_control[i]) ? VMX_ACT_EXIT : VMX_ACT_NONE;
+            v->row_action[i] = (ctls[vmx_controls[v->row_control[i]].kind] >>
+                                vmx_controls[v->row_control[i]].bit) & 1 ? VMX_ACT_EXIT : VMX_ACT_NONE;
             break;
         case VMX_RULE_SPECIAL: v->row_action[i] = VMX_ACT_SPECIAL; break;
         default: v->row_action[i] = VMX_ACT_NONE; break;

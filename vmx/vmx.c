@@ -12,6 +12,8 @@
 
 #include "vmx/internal.h"
 
+#include "cpu/msr.h"
+
 VmxCpu *vmx_cpu_new(Cpu *cpu)
 {
     if (!cpu_has(cpu, FEAT_VMX) || !cpu_model_msr(cpu->model, MSR_IA32_VMX_BASIC))
@@ -135,4 +137,25 @@ uint64_t vmx_mem_qualification(const Cpu *cpu, const DecodedInsn *d)
     if (d->base == EA_RIP)
         q += cpu->next_rip;
     return q;
+}
+
+/* The MSR-load areas of VM entry (SDM 26.4 "Loading MSRs") and VM exit
+ * (27.6 "Loading MSRs") follow the same rules: an entry fails when bits
+ * 63:32 of its first quadword are not 0, when it names IA32_FS_BASE or
+ * IA32_GS_BASE, an x2APIC MSR (800H-8FFH), or an MSR writable only in SMM
+ * (IA32_SMM_MONITOR_CTL, IA32_SMBASE: vmxsim never runs in SMM), or when
+ * WRMSR of its value at CPL 0 would #GP. Returns 0, or the 1-based index
+ * of the first entry that failed. */
+uint32_t vmx_load_msr_area(Cpu *cpu, uint64_t addr, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t entry[2];
+        physmem_read_buf(cpu->pm, addr + 16ull * i, entry, sizeof(entry));
+        uint32_t index = (uint32_t)entry[0];
+        bool bad = (entry[0] >> 32) != 0 || index == 0xc0000100u || index == 0xc0000101u ||
+                   (index >> 8) == 0x8 || index == 0x9b || index == 0x9e;
+        if (bad || msr_write(cpu, index, entry[1]) != ST_OK)
+            return i + 1;
+    }
+    return 0;
 }
