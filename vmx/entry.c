@@ -78,10 +78,15 @@ static void load_guest_state(Cpu *cpu, const Vmcs *v, uint32_t entry_ctls)
     tlb_flush_all(&cpu->tlb);
     cpu_update_mode(cpu);
 
-    /* SDM 26.3.2.4 "Loading Page-Directory-Pointer-Table Entries". */
+    /* SDM 26.3.2.4 "Loading Page-Directory-Pointer-Table Entries": for PAE
+     * paging the PDPTEs come from the VMCS fields with "enable EPT", and
+     * otherwise from memory at guest CR3 bits 31:5, as MOV to CR3 loads
+     * them (26.3.1.6 has already checked them). */
     if ((cr0 & CR0_PG) && (cpu->cr4 & CR4_PAE) && !guest64) {
+        bool ept = cpu->vmx->proc2 & VMXM_PROC2_ENABLE_EPT;
         for (unsigned i = 0; i < 4; i++)
-            cpu->pdpte[i] = vmcs_read(v, VF_GUEST_PDPTE0 + i);
+            cpu->pdpte[i] = ept ? vmcs_read(v, VF_GUEST_PDPTE0 + i)
+                                : physmem_read(cpu->pm, (cpu->cr3 & 0xffffffe0u) + 8 * i, 8);
     }
 
     /* Interruptibility and activity (SDM 26.6 "Special Features of VM
